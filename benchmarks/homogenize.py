@@ -1,0 +1,194 @@
+"""Benchmark of pgnb.polycrystal.homogenize (a runnable script, not a test).
+
+    python benchmarks/homogenize.py                      # everything that this machine can run
+    python benchmarks/homogenize.py --parts muspectre    # only the µSpectre comparison
+    python benchmarks/homogenize.py --parts gpu --gpu-batch 64
+
+Parts:
+  muspectre  κ_eff of one n³ (default 65³, odd: µSpectre's spectral gradient rejects even grids) polycrystal
+             with 2-voxel grain boundaries, by pgnb ('fourier', the same Galerkin scheme) and by µSpectre at the
+             same CG tolerance. µSpectre needs numpy < 2, so it runs in its own venv (default
+             /tmp/muspectre-venv, created with `pip install muspectre "numpy<2"` when missing; override with
+             PGNB_MUSPECTRE_PYTHON=/path/to/python) through benchmarks/_muspectre_peer.py, exchanging .npy files.
+  contrast   CG iterations ('fourier', 'willot') vs the basic Moulinec–Suquet scheme, grain-boundary contrast 1e1..1e5.
+  gpu        batched throughput (conductivity tensors per second) at 64³ with device='cuda', and CUDA vs CPU agreement.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from pgnb.orientations import euler_to_matrix, random_euler, rotate_tensor2
+from pgnb.polycrystal.homogenize import effective_conductivity, effective_stiffness
+
+HERE = Path(__file__).resolve().parent
+KAPPA_GRAIN = 1.335e-5  # S/m, LLZO (seed 000, §3.2)
+
+
+def polycrystal(n: int, n_grains: int, rng: np.random.Generator, gb_log10: float = -2.0):
+    """Material labels (n,n,n) (grains 0..G-1, grain boundary G) and tensors (G+1,3,3): periodic Voronoi grains,
+    voxels next to another grain (along ±x, ±y, ±z) are grain boundary (≈2 voxels wide), tetragonal grains
+    κ' = κ_g (1, 1, 1.1), grain boundary 10^gb_log10 κ_g (1, 1.5, 0.7) with one random orientation."""
+    seeds = rng.uniform(0, n, size=(n_grains, 3))
+    _, labels = cKDTree(seeds, boxsize=n).query(np.indices((n, n, n)).reshape(3, -1).T + 0.5)
+    labels = labels.reshape(n, n, n)
+    gb = np.zeros_like(labels, dtype=bool)
+    for axis in range(3):
+        gb |= labels != np.roll(labels, 1, axis)
+    R = euler_to_matrix(random_euler(n_grains + 1, rng, method="paper"))
+    tensors = np.concatenate([rotate_tensor2(R[:-1], KAPPA_GRAIN * np.diag([1.0, 1.0, 1.1])),
+                              rotate_tensor2(R[-1:], KAPPA_GRAIN * 10 ** gb_log10 * np.diag([1.0, 1.5, 0.7]))])
+    return np.where(gb, n_grains, labels), tensors
+
+
+def muspectre_python() -> Path | None:
+    "Python of the µSpectre venv, created on first use; None (with a message) when that fails."
+    override = os.environ.get("PGNB_MUSPECTRE_PYTHON")
+    if override:
+        return Path(override)
+    venv = Path("/tmp/muspectre-venv")
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating the µSpectre venv {venv} (pip install muspectre 'numpy<2') ...", flush=True)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "muspectre", "numpy<2"], check=True)
+        except (subprocess.CalledProcessError, FileNotFoundError) as err:
+            print(f"µSpectre: could not create the venv ({err}); skipping the µSpectre comparison")
+            return None
+    check = subprocess.run([str(python), "-c", "import muSpectre"], capture_output=True, text=True)
+    if check.returncode != 0:
+        print(f"µSpectre: cannot import muSpectre in {python}:\n{check.stderr[-800:]}\nskipping the µSpectre comparison")
+        return None
+    return python
+
+
+def part_muspectre(args) -> None:
+    print(f"\n== (1) κ_eff of one {args.n}³ polycrystal: pgnb vs µSpectre, tol = {args.tol:g} ==")
+    labels, tensors = polycrystal(args.n, args.grains, np.random.default_rng(args.seed))
+    kappa = tensors[labels]
+    rows = {}
+    for workers in sorted({1, os.cpu_count() or 1}):
+        for dtype in ("float64", "float32"):
+            effective_conductivity(kappa[:9, :9, :9], tol=args.tol, workers=workers, dtype=dtype)  # warm caches
+            t0 = time.perf_counter()
+            res = effective_conductivity(kappa, tol=args.tol, workers=workers, dtype=dtype)
+            rows[(workers, dtype)] = (time.perf_counter() - t0, res)
+            print(f"pgnb fourier-CG  workers={workers} {dtype}: {rows[(workers, dtype)][0]:.2f} s, "
+                  f"iterations {res.iterations.tolist()}, residual ≤ {res.residual.max():.2g}")
+    t_pgnb, res = rows[(max(w for w, _ in rows), "float64")]
+    print("pgnb κ_eff / κ_g =\n", np.array2string(res.kappa_eff / KAPPA_GRAIN, precision=6))
+    python = muspectre_python()
+    if python is None:
+        print("µSpectre comparison NOT RUN (see above)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "labels.npy", labels)
+        np.save(Path(tmp) / "tensors.npy", tensors)
+        run = subprocess.run([str(python), str(HERE / "_muspectre_peer.py"), tmp, str(args.tol), str(args.max_iter)],
+                             capture_output=True, text=True)  # µSpectre prints unit warnings on stderr
+        if run.returncode != 0:
+            print(f"µSpectre run failed:\n{run.stderr[-2000:]}")
+            return
+        mu = json.loads((Path(tmp) / "muspectre.json").read_text())
+    k_mu = np.array(mu["kappa_eff"])
+    print(f"µSpectre {mu['muspectre_version']} (serial FFT): solves {mu['solve_s']:.2f} s "
+          f"(+ {mu['setup_s']:.2f} s setup), CG iterations (3 load cases) {mu['cg_iterations_total']}")
+    print("µSpectre κ_eff / κ_g =\n", np.array2string(k_mu / KAPPA_GRAIN, precision=6))
+    diff = np.abs(res.kappa_eff - k_mu).max() / np.abs(k_mu).max()
+    print(f"agreement: max |κ_pgnb − κ_µSpectre| / max|κ| = {diff:.2e}")
+    for (workers, dtype), (t, _) in rows.items():
+        print(f"time ratio µSpectre / pgnb (workers={workers}, {dtype}) = {mu['solve_s'] / t:.2f}x")
+
+
+def part_contrast(args) -> None:
+    n = args.contrast_n
+    print(f"\n== (2) iterations vs grain-boundary contrast, {n}³, {args.grains_contrast} grains, tol = {args.tol:g} ==")
+    rng = np.random.default_rng(args.seed)
+    labels, tensors = polycrystal(n, args.grains_contrast, rng, gb_log10=0.0)
+    print("| contrast κ_g/κ_gb | CG fourier | CG willot | basic (fourier) |")
+    print("|---|---|---|---|")
+    for log_c in range(1, 6):
+        t = tensors.copy()
+        t[-1] = np.eye(3) * KAPPA_GRAIN / 10 ** log_c
+        kappa = t[labels]
+        cells = []
+        for disc in ("fourier", "willot"):
+            t0 = time.perf_counter()
+            res = effective_conductivity(kappa, tol=args.tol, discretization=disc, on_fail="flag")
+            cells.append(f"{res.iterations.max()} ({time.perf_counter() - t0:.2f} s)")
+        t0 = time.perf_counter()
+        res = effective_conductivity(kappa, tol=args.tol, solver="basic", max_iter=args.basic_max_iter, on_fail="flag")
+        basic = f"{res.iterations.max()} ({time.perf_counter() - t0:.1f} s)" if res.converged else \
+            f"> {args.basic_max_iter} (residual {res.residual.max():.1g})"
+        print(f"| 1e{log_c} | {cells[0]} | {cells[1]} | {basic} |", flush=True)
+
+
+def part_gpu(args) -> None:
+    import torch
+    if not torch.cuda.is_available():
+        print("\n== (3) GPU throughput: torch sees no CUDA device — NOT RUN ==")
+        return
+    n, b = 64, args.gpu_batch
+    print(f"\n== (3) batched throughput on {torch.cuda.get_device_name(0)}: {b} microstructures × 3 load cases, {n}³ ==")
+    rng = np.random.default_rng(args.seed)
+    batch = []
+    for _ in range(b):
+        labels, tensors = polycrystal(n, int(rng.integers(30, 90)), rng, gb_log10=float(rng.uniform(-3, 2)))
+        batch.append(tensors[labels])
+    batch = np.stack(batch)
+    from pgnb.orientations import cubic_stiffness, rotate_stiffness
+    labels, _ = polycrystal(32, 20, rng)
+    C = rotate_stiffness(euler_to_matrix(random_euler(21, rng)), cubic_stiffness(187.0, 75.1, 71.0))[labels]
+    C[labels == 20] *= 1e-2
+    cpu_c, gpu_c = effective_stiffness(C, tol=args.tol), effective_stiffness(C, tol=args.tol, device="cuda")
+    print(f"stiffness 32³: CUDA vs CPU max rel. difference "
+          f"{np.abs(cpu_c.stiffness_eff - gpu_c.stiffness_eff).max() / np.abs(cpu_c.stiffness_eff).max():.2e}, "
+          f"iterations {gpu_c.iterations.tolist()} vs {cpu_c.iterations.tolist()}")
+    ref = effective_conductivity(batch[0], tol=args.tol)
+    for dtype in ("float64", "float32"):
+        gpu0 = effective_conductivity(batch[0], tol=args.tol, device="cuda", dtype=dtype)
+        diff = np.abs(gpu0.kappa_eff - ref.kappa_eff).max() / np.abs(ref.kappa_eff).max()
+        print(f"{dtype}: CUDA vs CPU κ_eff max rel. difference {diff:.2e} (iterations {gpu0.iterations.tolist()} vs {ref.iterations.tolist()})")
+        for chunk in args.gpu_chunks:
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            its = []
+            for start in range(0, b, chunk):
+                res = effective_conductivity(batch[start:start + chunk], tol=args.tol, device="cuda", dtype=dtype)
+                its.append(res.iterations.max())
+            torch.cuda.synchronize()
+            dt = time.perf_counter() - t0
+            print(f"{dtype} chunk {chunk}: {b} tensors in {dt:.2f} s → {b / dt:.1f} conductivity tensors/s "
+                  f"(max iterations {max(its)}, peak memory {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parts", nargs="+", default=["muspectre", "contrast", "gpu"], choices=["muspectre", "contrast", "gpu"])
+    parser.add_argument("--n", type=int, default=65)
+    parser.add_argument("--grains", type=int, default=60)
+    parser.add_argument("--tol", type=float, default=1e-6)
+    parser.add_argument("--max-iter", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--contrast-n", type=int, default=32)
+    parser.add_argument("--grains-contrast", type=int, default=20)
+    parser.add_argument("--basic-max-iter", type=int, default=5000)
+    parser.add_argument("--gpu-batch", type=int, default=64)
+    parser.add_argument("--gpu-chunks", type=int, nargs="+", default=[16, 32])
+    args = parser.parse_args()
+    for part in args.parts:
+        {"muspectre": part_muspectre, "contrast": part_contrast, "gpu": part_gpu}[part](args)
+
+
+if __name__ == "__main__":
+    main()
