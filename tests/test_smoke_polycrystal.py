@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = {
     "polycrystal_voronoi": dict(n_samples=6, grid=12, grains_min=4, grains_max=8, n_elastic=2),
     "polycrystal_extrapolation": dict(cube_sizes=[10, 11], cubes_per_axis=1, grains_per_cube=6.0),
-    "polycrystal_data": dict(resolution_grids=[8, 12], resolution_grains=4),
+    "polycrystal_data": dict(example_grid=16, example_grains=8, resolution_grids=[8, 12], resolution_grains=4, gap_samples=2),
 }
 
 
