@@ -11,7 +11,21 @@ import pytest
 from pgnb.cathode import analysis, graph
 
 ROOT = Path(__file__).resolve().parents[1]
-ELECTRODES = ROOT.parent / "shared" / "external" / "electrodes"
+import os
+
+
+def _electrodes_folder() -> Path:
+    "PGNB_ELECTRODES if set, else the first existing shared/external/electrodes beside this checkout or above it."
+    if os.environ.get("PGNB_ELECTRODES"):
+        return Path(os.environ["PGNB_ELECTRODES"])
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "external" / "electrodes"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "external" / "electrodes"
+
+
+ELECTRODES = _electrodes_folder()
 VOLUMES = {  # file -> {label value: phase code (1 ion conductor, 2 NMC, 3 electron conductor)}
     "nmc1_generatedCBD_bridge.tif": {0: 1, 1: 2, 2: 3},
     "taufactor_electrode.tiff": {0: 1, 85: 2, 170: 3},
