@@ -5,6 +5,7 @@
 # %% ../nbs/02_parallel.ipynb #b2364e02
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from tqdm import tqdm
 from .core import THREAD_ENV_VARS, atomic_path, temporary_environ
 
 # %% auto #0
-__all__ = ['FAILURES_FILE', 'MapError', 'save_result', 'load_result', 'map_resumable']
+__all__ = ['FAILURES_FILE', 'MapError', 'save_result', 'load_result', 'map_resumable', 'dataset_manifest', 'prepare_output']
 
 # %% ../nbs/02_parallel.ipynb #6a03ce97
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*$")
@@ -184,6 +185,32 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
     if failures_path.exists():
         failures_path.unlink()
     return paths
+
+# %% ../nbs/02_parallel.ipynb #878b1e52
+def dataset_manifest(kind: str, params, base, ignore=(), **extra) -> dict:
+    "What makes a record: dataset `kind`, `base.seed`, the params dataclass less `ignore`, plus `extra` entries."
+    kept = {k: v for k, v in dataclasses.asdict(params).items() if k not in ignore}
+    return {"dataset": kind, "seed": base.seed, "params": kept, **extra}
+
+
+def prepare_output(out_dir: str | os.PathLike, manifest: dict, keys: Iterable[str], subdirs: Iterable[str] = ()
+                   ) -> Path:
+    """Make `out_dir` (and its `subdirs`) ready for a resumable run with `manifest` over record `keys`: keep the
+    files named `<key>.*` when the folder was made with the same manifest, delete every other file."""
+    out_dir = Path(out_dir)
+    folders = [out_dir] + [out_dir / s for s in subdirs]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "_manifest.json"
+    same = path.exists() and json.loads(path.read_text()) == manifest
+    keep = set(keys) if same else set()
+    for folder in folders:
+        for old in folder.iterdir():
+            if old.is_file() and old != path and old.stem not in keep:
+                old.unlink()
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
+    return out_dir
 
 # %% ../nbs/02_parallel.ipynb #a0009c0d
 def _kill_and_resume_script(out: Path, calls: Path, n: int, seconds: float, workers: int) -> str:

@@ -1,13 +1,13 @@
 """Tiny-scale run of the polycrystal pipeline through the CLI, as DVC runs it, plus determinism."""
 import filecmp
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+import tiny_repo as tiny_repo_tools
+from tiny_repo import pgnb
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {
@@ -28,24 +28,7 @@ TINY = {
 
 
 def make_tiny_repo(path: Path) -> Path:
-    "A repository root with the real notebooks and a tiny-scale params.yaml."
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["base"].update(workers=1)
-    for section, values in TINY.items():
-        params[section].update(values)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    shutil.copy(ROOT / "settings.ini", path / "settings.ini")
-    shutil.copytree(ROOT / "nbs" / "studies", path / "nbs" / "studies")
-    return path
-
-
-def pgnb(root: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PGNB_ROOT=str(root))
-    result = subprocess.run([sys.executable, "-m", "pgnb.cli", *args], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, f"pgnb {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
+    return tiny_repo_tools.make_tiny_repo(path, TINY, None)
 
 
 @pytest.fixture(scope="module")

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 
 from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
-from ..parallel import load_result, map_resumable
+from ..parallel import dataset_manifest, load_result, map_resumable, prepare_output
 from ..runner import task
 from . import analysis, graph
 from .generator import generate_microstructure, regime_config, xray_images
 from .transport import TransportConfig, kedge_energy, simulate_discharge
 
 # %% auto #0
-__all__ = ['CATHODE_ID', 'CathodeImagesParams', 'make_cathode_image', 'code_hash', 'image_key', 'prepare_output',
-           'make_cathode_dataset', 'load_images', 'analyse_image']
+__all__ = ['CATHODE_ID', 'CathodeImagesParams', 'make_cathode_image', 'code_hash', 'image_key', 'make_cathode_dataset',
+           'load_images', 'analyse_image']
 
 # %% ../../nbs/44_cathode.dataset.ipynb #b6af758e
 @params_section("cathode_images")
@@ -101,25 +101,12 @@ def image_key(index: int) -> str:
     return f"image_{index:04d}"
 
 
-def prepare_output(out_dir: Path, manifest: dict, keys: list[str]) -> None:
-    "Keep the records of `out_dir` made with the same `manifest` (among `keys`), delete everything else."
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "_manifest.json"
-    same = path.exists() and json.loads(path.read_text()) == manifest
-    for old in out_dir.iterdir():
-        if old.is_file() and old != path and not (same and old.stem in keys):
-            old.unlink()
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
-
-
 @task("cathode/images", section="cathode_images")
 def make_cathode_dataset(params: CathodeImagesParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Generate the synthetic cathode images into `artifacts/cathode/images/`."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "cathode" / "images")
     keys = [image_key(i) for i in range(params.n_images)]
-    kept = {k: v for k, v in dataclasses.asdict(params).items() if k != "n_images"}
-    prepare_output(out_dir, {"dataset": "cathode_images", "seed": base.seed, "params": kept, "code": code_hash()},
+    prepare_output(out_dir, dataset_manifest("cathode_images", params, base, ignore=("n_images",), code=code_hash()),
                    keys)
     map_resumable(partial(make_cathode_image, params=params, seed=base.seed), range(params.n_images), out_dir,
                   key=image_key, workers=base.workers, threads=base.threads,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
-from ..parallel import load_result, map_resumable
+from ..parallel import dataset_manifest, load_result, map_resumable, prepare_output
 from ..runner import task
 from . import bicrystal as bc
 from . import nanocrystal as ncr
@@ -215,24 +215,11 @@ def load_structure(path: str | Path, require=("energies",)):
     return atoms
 
 # %% ../../nbs/24_gb.dataset.ipynb #b5b61e57
-def _prepare_output(out_dir: Path, manifest: dict, keys: list[str]) -> None:
-    "Keep records of `keys` made with the same `manifest`; delete everything else (records and XYZ files)."
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "xyz").mkdir(exist_ok=True)
-    path = out_dir / "_manifest.json"
-    same = path.exists() and json.loads(path.read_text()) == manifest
-    keep = set(keys) if same else set()
-    for old in list(out_dir.iterdir()) + list((out_dir / "xyz").iterdir()):
-        if old.is_file() and old != path and not (old.suffix in (".npz", ".xyz") and old.stem in keep):
-            old.unlink()
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
-
-
 def _manifest(kind: str, params, base: BaseParams) -> dict:
+    "The dataset manifest plus the potential (file, checksum, citation) that made the records."
     pot = potential_file()
-    return {"dataset": kind, "seed": base.seed, "params": dataclasses.asdict(params),
-            "potential": {"file": pot.name, "md5": POTENTIAL["md5"], "citation": POTENTIAL["citation"]}}
+    return dataset_manifest(kind, params, base, potential={"file": pot.name, "md5": POTENTIAL["md5"],
+                                                           "citation": POTENTIAL["citation"]})
 
 
 @task("gb/stgb", section="gb_stgb")
@@ -241,7 +228,7 @@ def make_stgb_dataset(params: STGBParams, base: BaseParams, out_dir: str | Path 
     out_dir = Path(out_dir or repo_root() / "artifacts" / "gb" / "stgb")
     items = stgb_items(params)
     keys = [stgb_key(it) for it in items]
-    _prepare_output(out_dir, _manifest("stgb", params, base), keys)
+    prepare_output(out_dir, _manifest("stgb", params, base), keys, subdirs=["xyz"])
     map_resumable(partial(make_stgb_state, params=params), items, out_dir, key=stgb_key, workers=base.workers,
                   threads=base.threads, scheduler_address=base.scheduler_address, desc="STGB states")
     table = stgb_table(out_dir, params.duplicate_tol)
@@ -290,7 +277,7 @@ def make_nanocrystal_dataset(params: NanocrystalParams, base: BaseParams, out_di
     "Relaxed Voronoi nanocrystals into `artifacts/gb/nanocrystal/` (+ `xyz/`)."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "gb" / "nanocrystal")
     keys = [nanocrystal_key(i) for i in range(params.n_samples)]
-    _prepare_output(out_dir, _manifest("nanocrystal", params, base), keys)
+    prepare_output(out_dir, _manifest("nanocrystal", params, base), keys, subdirs=["xyz"])
     map_resumable(partial(make_nanocrystal_sample, params=params, seed=base.seed), range(params.n_samples),
                   out_dir, key=nanocrystal_key, workers=base.workers, threads=base.threads,
                   scheduler_address=base.scheduler_address, desc="nanocrystals")

@@ -18,12 +18,11 @@ from torch_geometric.data import Data
 
 from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
 from . import bvse, network, structures as st
-from ..parallel import map_resumable
+from ..parallel import dataset_manifest, map_resumable, prepare_output
 from ..runner import task
 
 # %% auto #0
-__all__ = ['LiDatasetParams', 'select_recipes', 'analyse_structure', 'make_record', 'prepare_output', 'make_dataset',
-           'load_records', 'load_graphs']
+__all__ = ['LiDatasetParams', 'select_recipes', 'analyse_structure', 'make_record', 'make_dataset', 'load_records', 'load_graphs']
 
 # %% ../../nbs/33_li.dataset.ipynb #5769f856
 @params_section("li_dataset")
@@ -112,23 +111,6 @@ def make_record(item, params: LiDatasetParams) -> dict:
     return record
 
 # %% ../../nbs/33_li.dataset.ipynb #240b1bfa
-def _manifest(params: LiDatasetParams, base: BaseParams) -> dict:
-    kept = {k: v for k, v in dataclasses.asdict(params).items() if k != "n_structures"}
-    return {"dataset": "li", "seed": base.seed, "params": kept}
-
-
-def prepare_output(out_dir: Path, manifest: dict, keys: list[str]) -> None:
-    "Keep records made with the same manifest (and still asked for), else start afresh."
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "_manifest.json"
-    same = path.exists() and json.loads(path.read_text()) == manifest
-    for old in out_dir.iterdir():
-        if old.is_file() and old != path and not (same and old.stem in keys):
-            old.unlink()
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
-
-
 @task("li/dataset", section="li_dataset")
 def make_dataset(params: LiDatasetParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Structures → relaxed cells, BVSE barriers, IN graphs and crystal graphs in `artifacts/li/dataset/`."
@@ -140,7 +122,7 @@ def make_dataset(params: LiDatasetParams, base: BaseParams, out_dir: str | Path 
     else:
         items, failed = select_recipes(params, base.seed), []
         key = lambda recipe: recipe.key
-    prepare_output(out_dir, _manifest(params, base), [key(it) for it in items])
+    prepare_output(out_dir, dataset_manifest("li", params, base, ignore=("n_structures",)), [key(it) for it in items])
     with atomic_path(out_dir / "_unreadable_cifs.json") as tmp:
         tmp.write_text(json.dumps(failed, indent=2) + "\n")
     map_resumable(partial(make_record, params=params), items, out_dir, key=key, workers=base.workers,

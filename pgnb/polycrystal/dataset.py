@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..orientations import random_euler
 from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
-from ..parallel import map_resumable
+from ..parallel import dataset_manifest, map_resumable, prepare_output
 from . import homogenize as hom
 from . import microstructure as ms
 from ..runner import task
@@ -24,8 +24,8 @@ from ..runner import task
 # %% auto #0
 __all__ = ['Discretization', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'VoronoiDatasetParams', 'ExtrapolationDatasetParams', 'sample_rng',
            'pack_microstructure', 'unpack_euler', 'unpack_properties', 'make_voronoi_sample', 'extrapolation_cubes',
-           'n_cubes', 'make_extrapolation_cube', 'prepare_output', 'voronoi_key', 'extrapolation_key',
-           'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_record', 'load_records']
+           'n_cubes', 'make_extrapolation_cube', 'voronoi_key', 'extrapolation_key', 'make_voronoi_dataset',
+           'make_extrapolation_dataset', 'load_record', 'load_records']
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #a4929601
 Discretization = typing.Literal["fourier", "willot", "finite_volume"]
@@ -190,25 +190,6 @@ def make_extrapolation_cube(item: tuple[int, int], params: ExtrapolationDatasetP
     return record
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #e7e7bb75
-def prepare_output(out_dir: Path, manifest: dict, keys: list[str]) -> None:
-    """Make `out_dir` ready for a run with `manifest` over records `keys`: keep its records if made with the
-    same manifest (dropping those no longer asked for), else empty it."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "_manifest.json"
-    same = path.exists() and json.loads(path.read_text()) == manifest
-    for old in out_dir.iterdir():
-        if old.is_file() and old != path and not (same and old.stem in keys):
-            old.unlink()
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
-
-
-def _manifest(kind: str, params, base: BaseParams, ignore=()) -> dict:
-    "What makes a record: the dataset, the seed and the params (less those that do not change a record)."
-    kept = {k: v for k, v in dataclasses.asdict(params).items() if k not in ignore}
-    return {"dataset": kind, "seed": base.seed, "params": kept}
-
-
 def voronoi_key(index: int) -> str:
     return f"sample_{index:05d}"
 
@@ -222,7 +203,7 @@ def make_voronoi_dataset(params: VoronoiDatasetParams, base: BaseParams, out_dir
     "Generate and solve the Voronoi dataset into `artifacts/polycrystal/voronoi/`."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "polycrystal" / "voronoi")
     keys = [voronoi_key(i) for i in range(params.n_samples)]
-    prepare_output(out_dir, _manifest("voronoi", params, base, ignore=("n_samples",)), keys)
+    prepare_output(out_dir, dataset_manifest("voronoi", params, base, ignore=("n_samples",)), keys)
     map_resumable(partial(make_voronoi_sample, params=params, seed=base.seed), range(params.n_samples), out_dir,
                   key=voronoi_key, workers=base.workers, threads=base.threads,
                   scheduler_address=base.scheduler_address, desc="voronoi microstructures")
@@ -235,7 +216,7 @@ def make_extrapolation_dataset(params: ExtrapolationDatasetParams, base: BasePar
     "Generate and solve the extrapolation cubes into `artifacts/polycrystal/extrapolation/`."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "polycrystal" / "extrapolation")
     items = [(size, cube) for size in params.cube_sizes for cube in range(n_cubes(params, size))]
-    prepare_output(out_dir, _manifest("extrapolation", params, base), [extrapolation_key(it) for it in items])
+    prepare_output(out_dir, dataset_manifest("extrapolation", params, base), [extrapolation_key(it) for it in items])
     map_resumable(partial(make_extrapolation_cube, params=params, seed=base.seed), items, out_dir,
                   key=extrapolation_key, workers=base.workers, threads=base.threads,
                   scheduler_address=base.scheduler_address, desc="extrapolation cubes")
