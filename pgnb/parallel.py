@@ -22,7 +22,8 @@ from tqdm import tqdm
 from .core import THREAD_ENV_VARS, atomic_path, temporary_environ
 
 # %% auto #0
-__all__ = ['FAILURES_FILE', 'MapError', 'save_result', 'load_result', 'map_resumable', 'dataset_manifest', 'prepare_output']
+__all__ = ['FAILURES_FILE', 'MapError', 'save_result', 'load_result', 'map_resumable', 'code_fingerprint', 'dataset_manifest',
+           'prepare_output']
 
 # %% ../nbs/02_parallel.ipynb #6a03ce97
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*$")
@@ -187,10 +188,27 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
     return paths
 
 # %% ../nbs/02_parallel.ipynb #878b1e52
-def dataset_manifest(kind: str, params, base, ignore=(), **extra) -> dict:
-    "What makes a record: dataset `kind`, `base.seed`, the params dataclass less `ignore`, plus `extra` entries."
+def code_fingerprint(*modules: str) -> str:
+    """SHA-256 (16 hex digits) of the syntax trees of `modules` (dotted names): comments, blank lines and nbdev's
+    cell markers do not count, any change of code (or docstring) does."""
+    import ast
+    import hashlib
+    import importlib
+    digest = hashlib.sha256()
+    for name in modules:
+        path = Path(importlib.import_module(name).__file__)
+        digest.update(name.encode() + ast.dump(ast.parse(path.read_text())).encode())
+    return digest.hexdigest()[:16]
+
+
+def dataset_manifest(kind: str, params, base, ignore=(), code: Iterable[str] = (), **extra) -> dict:
+    """What makes a record: dataset `kind`, `base.seed`, the params dataclass less `ignore`, the fingerprint of the
+    `code` modules that make a record (records of other code are not reused), plus `extra` entries."""
     kept = {k: v for k, v in dataclasses.asdict(params).items() if k not in ignore}
-    return {"dataset": kind, "seed": base.seed, "params": kept, **extra}
+    manifest = {"dataset": kind, "seed": base.seed, "params": kept, **extra}
+    if code:
+        manifest["code"] = code_fingerprint(*code)
+    return manifest
 
 
 def prepare_output(out_dir: str | os.PathLike, manifest: dict, keys: Iterable[str], subdirs: Iterable[str] = ()

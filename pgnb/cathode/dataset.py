@@ -22,7 +22,7 @@ from .generator import generate_microstructure, regime_config, xray_images
 from .transport import TransportConfig, kedge_energy, simulate_discharge
 
 # %% auto #0
-__all__ = ['CATHODE_ID', 'CathodeImagesParams', 'make_cathode_image', 'code_hash', 'image_key', 'make_cathode_dataset',
+__all__ = ['CATHODE_ID', 'RECORD_CODE', 'CathodeImagesParams', 'make_cathode_image', 'image_key', 'make_cathode_dataset',
            'load_images', 'analyse_image']
 
 # %% ../../nbs/44_cathode.dataset.ipynb #b6af758e
@@ -85,16 +85,8 @@ def make_cathode_image(index: int, params: CathodeImagesParams, seed: int) -> di
     return record
 
 # %% ../../nbs/44_cathode.dataset.ipynb #6b2721d3
-def code_hash() -> str:
-    """SHA-256 of the code (syntax tree: comments and nbdev cell markers ignored) of the modules that make a record:
-    records made by other code are not reused."""
-    import ast
-    import hashlib
-    from pgnb.cathode import generator, transport
-    digest = hashlib.sha256()
-    for module in (generator, transport):
-        digest.update(ast.dump(ast.parse(Path(module.__file__).read_text())).encode())
-    return digest.hexdigest()[:16]
+RECORD_CODE = ("pgnb.cathode.generator", "pgnb.cathode.transport", "pgnb.cathode.dataset")
+"The modules whose code makes a record (syntax trees hashed into the manifest by `dataset_manifest`)."
 
 
 def image_key(index: int) -> str:
@@ -106,7 +98,7 @@ def make_cathode_dataset(params: CathodeImagesParams, base: BaseParams, out_dir:
     "Generate the synthetic cathode images into `artifacts/cathode/images/`."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "cathode" / "images")
     keys = [image_key(i) for i in range(params.n_images)]
-    prepare_output(out_dir, dataset_manifest("cathode_images", params, base, ignore=("n_images",), code=code_hash()),
+    prepare_output(out_dir, dataset_manifest("cathode_images", params, base, ignore=("n_images",), code=RECORD_CODE),
                    keys)
     map_resumable(partial(make_cathode_image, params=params, seed=base.seed), range(params.n_images), out_dir,
                   key=image_key, workers=base.workers, threads=base.threads,

@@ -22,9 +22,9 @@ from .lammps import POTENTIAL, RelaxationError, potential_file
 from .sfd import SFD_NAMES, strain_functionals
 
 # %% auto #0
-__all__ = ['AXIS_KEYS', 'NANOCRYSTAL_ID', 'STGBParams', 'NanocrystalParams', 'stgb_items', 'stgb_key', 'make_stgb_state',
-           'record_atoms', 'write_xyz', 'stgb_table', 'load_structure', 'make_stgb_dataset', 'nanocrystal_key',
-           'make_nanocrystal_sample', 'make_nanocrystal_dataset']
+__all__ = ['AXIS_KEYS', 'RECORD_CODE', 'NANOCRYSTAL_ID', 'STGBParams', 'NanocrystalParams', 'stgb_items', 'stgb_key',
+           'make_stgb_state', 'record_atoms', 'write_xyz', 'stgb_table', 'load_structure', 'make_stgb_dataset',
+           'nanocrystal_key', 'make_nanocrystal_sample', 'make_nanocrystal_dataset']
 
 # %% ../../nbs/24_gb.dataset.ipynb #370a2fcf
 AXIS_KEYS = tuple(bc.TILT_AXES)
@@ -215,11 +215,16 @@ def load_structure(path: str | Path, require=("energies",)):
     return atoms
 
 # %% ../../nbs/24_gb.dataset.ipynb #b5b61e57
+RECORD_CODE = ("pgnb.gb.bicrystal", "pgnb.gb.lammps", "pgnb.gb.sfd", "pgnb.gb.nanocrystal",
+               "pgnb.gb.dataset")
+"The modules whose code makes a record (the dataset stages' code dependencies)."
+
+
 def _manifest(kind: str, params, base: BaseParams) -> dict:
     "The dataset manifest plus the potential (file, checksum, citation) that made the records."
     pot = potential_file()
-    return dataset_manifest(kind, params, base, potential={"file": pot.name, "md5": POTENTIAL["md5"],
-                                                           "citation": POTENTIAL["citation"]})
+    return dataset_manifest(kind, params, base, code=RECORD_CODE,
+                            potential={"file": pot.name, "md5": POTENTIAL["md5"], "citation": POTENTIAL["citation"]})
 
 
 @task("gb/stgb", section="gb_stgb")

@@ -22,7 +22,8 @@ from ..parallel import dataset_manifest, map_resumable, prepare_output
 from ..runner import task
 
 # %% auto #0
-__all__ = ['LiDatasetParams', 'select_recipes', 'analyse_structure', 'make_record', 'make_dataset', 'load_records', 'load_graphs']
+__all__ = ['RECORD_CODE', 'LiDatasetParams', 'select_recipes', 'analyse_structure', 'make_record', 'make_dataset', 'load_records',
+           'load_graphs']
 
 # %% ../../nbs/33_li.dataset.ipynb #5769f856
 @params_section("li_dataset")
@@ -111,6 +112,10 @@ def make_record(item, params: LiDatasetParams) -> dict:
     return record
 
 # %% ../../nbs/33_li.dataset.ipynb #240b1bfa
+RECORD_CODE = ("pgnb.li.structures", "pgnb.li.network", "pgnb.li.bvse", "pgnb.li.dataset")
+"The modules whose code makes a record (the dataset stage's code dependencies)."
+
+
 @task("li/dataset", section="li_dataset")
 def make_dataset(params: LiDatasetParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Structures → relaxed cells, BVSE barriers, IN graphs and crystal graphs in `artifacts/li/dataset/`."
@@ -122,7 +127,8 @@ def make_dataset(params: LiDatasetParams, base: BaseParams, out_dir: str | Path 
     else:
         items, failed = select_recipes(params, base.seed), []
         key = lambda recipe: recipe.key
-    prepare_output(out_dir, dataset_manifest("li", params, base, ignore=("n_structures",)), [key(it) for it in items])
+    manifest = dataset_manifest("li", params, base, ignore=("n_structures",), code=RECORD_CODE)
+    prepare_output(out_dir, manifest, [key(it) for it in items])
     with atomic_path(out_dir / "_unreadable_cifs.json") as tmp:
         tmp.write_text(json.dumps(failed, indent=2) + "\n")
     map_resumable(partial(make_record, params=params), items, out_dir, key=key, workers=base.workers,

@@ -22,10 +22,10 @@ from . import microstructure as ms
 from ..runner import task
 
 # %% auto #0
-__all__ = ['Discretization', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'VoronoiDatasetParams', 'ExtrapolationDatasetParams', 'sample_rng',
-           'pack_microstructure', 'unpack_euler', 'unpack_properties', 'make_voronoi_sample', 'extrapolation_cubes',
-           'n_cubes', 'make_extrapolation_cube', 'voronoi_key', 'extrapolation_key', 'make_voronoi_dataset',
-           'make_extrapolation_dataset', 'load_record', 'load_records']
+__all__ = ['Discretization', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'RECORD_CODE', 'VoronoiDatasetParams',
+           'ExtrapolationDatasetParams', 'sample_rng', 'pack_microstructure', 'unpack_euler', 'unpack_properties',
+           'make_voronoi_sample', 'extrapolation_cubes', 'n_cubes', 'make_extrapolation_cube', 'voronoi_key',
+           'extrapolation_key', 'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_record', 'load_records']
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #a4929601
 Discretization = typing.Literal["fourier", "willot", "finite_volume"]
@@ -190,6 +190,11 @@ def make_extrapolation_cube(item: tuple[int, int], params: ExtrapolationDatasetP
     return record
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #e7e7bb75
+RECORD_CODE = ("pgnb.orientations", "pgnb.polycrystal.microstructure", "pgnb.polycrystal.homogenize",
+               "pgnb.polycrystal.dataset")
+"The modules whose code makes a record (the dataset stages' code dependencies)."
+
+
 def voronoi_key(index: int) -> str:
     return f"sample_{index:05d}"
 
@@ -203,7 +208,7 @@ def make_voronoi_dataset(params: VoronoiDatasetParams, base: BaseParams, out_dir
     "Generate and solve the Voronoi dataset into `artifacts/polycrystal/voronoi/`."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "polycrystal" / "voronoi")
     keys = [voronoi_key(i) for i in range(params.n_samples)]
-    prepare_output(out_dir, dataset_manifest("voronoi", params, base, ignore=("n_samples",)), keys)
+    prepare_output(out_dir, dataset_manifest("voronoi", params, base, ignore=("n_samples",), code=RECORD_CODE), keys)
     map_resumable(partial(make_voronoi_sample, params=params, seed=base.seed), range(params.n_samples), out_dir,
                   key=voronoi_key, workers=base.workers, threads=base.threads,
                   scheduler_address=base.scheduler_address, desc="voronoi microstructures")
@@ -216,7 +221,7 @@ def make_extrapolation_dataset(params: ExtrapolationDatasetParams, base: BasePar
     "Generate and solve the extrapolation cubes into `artifacts/polycrystal/extrapolation/`."
     out_dir = Path(out_dir or repo_root() / "artifacts" / "polycrystal" / "extrapolation")
     items = [(size, cube) for size in params.cube_sizes for cube in range(n_cubes(params, size))]
-    prepare_output(out_dir, dataset_manifest("extrapolation", params, base), [extrapolation_key(it) for it in items])
+    prepare_output(out_dir, dataset_manifest("extrapolation", params, base, code=RECORD_CODE), [extrapolation_key(it) for it in items])
     map_resumable(partial(make_extrapolation_cube, params=params, seed=base.seed), items, out_dir,
                   key=extrapolation_key, workers=base.workers, threads=base.threads,
                   scheduler_address=base.scheduler_address, desc="extrapolation cubes")
