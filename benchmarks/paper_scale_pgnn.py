@@ -165,7 +165,6 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1), help="CPU generator processes")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--seed", type=int, default=2024, help="dataset seed (params.yaml base.seed)")
-    p.add_argument("--split-seed", type=int, default=None, help="split/initialisation seed (default: --seed)")
     p.add_argument("--readouts", default="mean", help="comma list of PGNN readouts to train, e.g. mean,flatten")
     p.add_argument("--epochs", type=int, default=200, help="max epochs (paper scale of the study: 200)")
     p.add_argument("--patience", type=int, default=20)
@@ -174,7 +173,7 @@ def parse_args(argv=None):
     p.add_argument("--train-budget-s", type=float, default=0.0,
                    help="skip further readouts once training has used this many seconds (0 = no limit)")
     p.add_argument("--split-seeds", type=lambda t: [int(v) for v in t.split(",")], default=None,
-                   help="comma list of split/initialisation seeds: every model is trained once per seed")
+                   help="comma list of split/initialisation seeds, every model trained once per seed (default: --seed)")
     p.add_argument("--baselines", default="", help="comma list of §4.2 baselines: ridge,cnn,resnet (needs voxels)")
     p.add_argument("--ridge-alphas", type=lambda t: [float(v) for v in t.split(",")],
                    default=[1e1, 1e2, 1e3, 1e4, 1e5, 1e6], help="ridge alphas, chosen on validation")
@@ -488,7 +487,7 @@ def main(argv=None):
     start = time.perf_counter()
     graphs, voxels = load_or_generate(args, device, summary)
     summary["models"], used = {}, 0.0
-    seeds = args.split_seeds or [args.seed if args.split_seed is None else args.split_seed]
+    seeds = args.split_seeds or [args.seed]
     for seed in seeds:
         t = time.perf_counter()
         splits = L.load_graph_splits(None, "conductivity", seed=seed, graphs=graphs)

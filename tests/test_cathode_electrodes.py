@@ -3,6 +3,7 @@
 The volumes (../shared/external/electrodes/, see its README and licences) are liquid-cell electrodes: active NMC
 particles, pore (electrolyte, the ion conductor: mapped to the SSE code) and carbon-binder (electron conductor:
 mapped to the graphite code). They test robustness on real morphologies, not the solid-state results."""
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,6 @@ import pytest
 from pgnb.cathode import analysis, graph
 
 ROOT = Path(__file__).resolve().parents[1]
-import os
 
 
 def _electrodes_folder() -> Path:

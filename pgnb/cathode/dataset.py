@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing
 from functools import partial
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
+from ..core import BaseParams, ParamsError, params_section, repo_root
 from ..parallel import dataset_manifest, load_result, map_resumable, prepare_output
 from ..runner import task
 from . import analysis, graph

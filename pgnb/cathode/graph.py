@@ -5,7 +5,6 @@
 # %% ../../nbs/42_cathode.graph.ipynb #d1750187
 from __future__ import annotations
 
-import itertools
 import typing
 
 import networkx as nx

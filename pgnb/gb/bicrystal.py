@@ -12,7 +12,7 @@ from math import gcd
 
 import numpy as np
 
-from .lammps import CU_COHESIVE_EV, CU_LATTICE_A, RelaxationError, fcc_reference, relax_atoms
+from .lammps import CU_LATTICE_A, RelaxationError, fcc_reference, relax_atoms
 
 # %% auto #0
 __all__ = ['TILT_AXES', 'EV_PER_A2_TO_MJ_PER_M2', 'sigma_of_plane', 'tilt_angle', 'STGB', 'stgb_list', 'lattice_period',

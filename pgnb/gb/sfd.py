@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from math import factorial, sqrt, pi
+from math import sqrt, pi
 
 import numpy as np
 

@@ -183,7 +183,7 @@ def interstitial_network(structure: Structure, min_radius: float = 0.0, symprec:
         if key not in pairs or net["bottleneck_radius"][k] > net["bottleneck_radius"][pairs[key]]:
             pairs[key] = k
     # descriptors of the 12 nearest framework atoms, from a 3x3x3 supercell
-    vor_points, image_of = _voronoi_points(framework)[0].points, None
+    vor_points = _voronoi_points(framework)[0].points
     tree = cKDTree(vor_points)
     numbers = np.tile([site.specie.Z for site in framework], 27).astype(float)
     chi = np.tile([Element(site.specie.symbol).X for site in framework], 27).astype(float)

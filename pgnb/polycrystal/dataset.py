@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing
 from functools import partial
 from pathlib import Path
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..orientations import random_euler
-from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
+from ..core import BaseParams, ParamsError, params_section, repo_root
 from ..parallel import dataset_manifest, map_resumable, prepare_output
 from . import homogenize as hom
 from . import microstructure as ms
