@@ -13,7 +13,7 @@ TINY = {
     "gb_stgb": dict(axes=["100", "110"], gbs_per_axis=1, translations=2, cutoffs=[2.0], thickness=14.0,
                     min_inplane=8.0, region=8.0),
     "gb_nanocrystal": dict(n_samples=1, boxes=[20.0], grains_min=2, grains_max=3),
-    "gb_database": dict(reference_translations=1, reference_cutoffs=[2.0], sfd_region=6.0),
+    "gb_database": dict(reference_translations=1, reference_cutoffs=[2.0], protocol_translations=1, sfd_region=6.0),
 }
 
 
@@ -62,5 +62,10 @@ def test_study_notebook_runs(tiny_repo):
     assert (out / "01_database.ipynb").exists()
     metrics = json.loads((out / "database" / "metrics.json").read_text())
     assert metrics["n_states"] == 8 and metrics["n_failed"] == 0 and len(metrics["reference"]) == 5
+    # the untranslated Σ5(310) state, r_c = 2 Å: whole-cell free-surface energy = literal periodic protocol
+    s5 = metrics["reference"]["Σ5(310)"]
+    assert abs(s5["periodic"] - s5["exact"]) < 0.1 and abs(s5["computed"] - s5["exact"]) < 5
+    reference = pd.read_csv(out / "database" / "reference_energies.csv")
+    assert {"computed_mJ_m2", "exact_mJ_m2", "periodic_mJ_m2", "literature_mJ_m2"} <= set(reference)
     figures = {p.name for p in (out / "database" / "figures").glob("*.png")}
     assert {"fig1_gb_energy.png", "examples_energy.png", "figS10_sfd_distributions.png", "energy_density.png"} <= figures

@@ -15,9 +15,9 @@ import numpy as np
 from .lammps import CU_LATTICE_A, RelaxationError, fcc_reference, relax_atoms
 
 # %% auto #0
-__all__ = ['TILT_AXES', 'EV_PER_A2_TO_MJ_PER_M2', 'sigma_of_plane', 'tilt_angle', 'STGB', 'stgb_list', 'lattice_period',
-           'stgb_frame', 'build_bicrystal', 'RelaxSettings', 'gb_energy_mj', 'relax_bicrystal', 'translation_grid',
-           'stgb_energy', 'mark_duplicates']
+__all__ = ['TILT_AXES', 'EV_PER_A2_TO_MJ_PER_M2', 'PROTOCOLS', 'PERIODIC_BOX_RELAX', 'sigma_of_plane', 'tilt_angle', 'STGB',
+           'stgb_list', 'lattice_period', 'stgb_frame', 'build_bicrystal', 'RelaxSettings', 'gb_energy_mj',
+           'surface_energy_mj', 'relax_bicrystal', 'translation_grid', 'stgb_states', 'stgb_energy', 'mark_duplicates']
 
 # %% ../../nbs/22_gb.bicrystal.ipynb #a8358ed5
 TILT_AXES = {"100": (0, 0, 1), "110": (1, 1, 0), "111": (1, 1, 1), "112": (1, 1, 2)}
@@ -151,9 +151,12 @@ def stgb_frame(axis, plane) -> np.ndarray:
 
 
 def build_bicrystal(axis, plane, translation=(0.0, 0.0), *, thickness: float = 20.0, min_inplane: float = 10.0,
-                    a0: float = CU_LATTICE_A, vacuum: float = 10.0):
+                    a0: float = CU_LATTICE_A, vacuum: float = 10.0, periodic: bool = False):
     """The unrelaxed STGB bicrystal (ASE Atoms, Cu): grain 1 at z ∈ [−thickness, 0], grain 2 its mirror image
-    at z ∈ (0, thickness], shifted in-plane by `translation` (fractions of the primitive in-plane period)."""
+    at z ∈ (0, thickness], shifted in-plane by `translation` (fractions of the primitive in-plane period).
+    `periodic`: no free surfaces and no vacuum; the cell is periodic along z too and holds a second boundary
+    at z = ±thickness, `thickness` rounded up to whole lattice periods along the normal so that the second
+    boundary is again the mirror plane of a lattice plane of grain 1."""
     from ase import Atoms
     R = stgb_frame(axis, plane)
     a = _reduce(axis)
@@ -161,15 +164,21 @@ def build_bicrystal(axis, plane, translation=(0.0, 0.0), *, thickness: float = 2
     period = np.array([lattice_period(a, a0), lattice_period(yv, a0)])
     reps = np.maximum(1, np.ceil(min_inplane / period - 1e-9)).astype(int)
     L = period * reps
+    if periodic:
+        pz = lattice_period(plane, a0)
+        thickness = pz * np.ceil(thickness / pz - 1e-9)
+        vacuum = 0.0
     lo1, hi1 = np.array([0, 0, -thickness - 1e-3]), np.array([L[0], L[1], 1e-3 + 1e-6])
     g1 = _fcc_points(R, lo1, hi1, a0)
-    g2 = g1[g1[:, 2] < -1e-3].copy()                         # the z = 0 plane belongs to grain 1 only
+    # the z = 0 plane belongs to grain 1 only; periodic: so does the z = −thickness plane (the second boundary)
+    lower = -thickness + 1e-3 if periodic else -np.inf
+    g2 = g1[(g1[:, 2] < -1e-3) & (g1[:, 2] > lower)].copy()
     g2[:, 2] *= -1                                            # mirror through the GB plane
     g2[:, :2] += np.asarray(translation, float) * period
     g2[:, :2] %= L
     positions = np.vstack([g1, g2])
     positions[:, 2] += thickness + vacuum / 2
-    atoms = Atoms(f"Cu{len(positions)}", positions=positions, pbc=(True, True, False),
+    atoms = Atoms(f"Cu{len(positions)}", positions=positions, pbc=(True, True, periodic),
                   cell=[L[0], L[1], 2 * thickness + vacuum])
     atoms.set_tags(np.r_[np.ones(len(g1), int), 2 * np.ones(len(g2), int)])
     atoms.info.update(axis=tuple(a), plane=tuple(_reduce(plane)), gb_z=thickness + vacuum / 2,
@@ -177,20 +186,36 @@ def build_bicrystal(axis, plane, translation=(0.0, 0.0), *, thickness: float = 2
     return atoms
 
 # %% ../../nbs/22_gb.bicrystal.ipynb #12c2691d
+PROTOCOLS = ("free_surface", "periodic")
+PERIODIC_BOX_RELAX = "z 0 xz 0 yz 0"   # zero traction on the GB plane: σzz = σxz = σyz = 0
+
+
 @dataclasses.dataclass(frozen=True)
 class RelaxSettings:
-    """Bicrystal size (Å), GB-energy region half-width (Å), CG settings. `box_relax`: LAMMPS `fix box/relax`
-    arguments of the first CG stage (None = fixed in-plane box, see below). `e_coh` (eV/atom) and `a0` (Å):
-    None = the potential's own values, measured once per process by `fcc_reference` (the GB energy needs
-    E_coh to ~1e-6 eV: 2e-4 eV/atom off shifts a 1000-atom GB energy by ~25 mJ/m²)."""
-    thickness: float = 20.0
+    """Bicrystal size (Å), GB-energy region half-width (Å), CG settings. `protocol`: "free_surface" (default;
+    free surfaces normal to the GB, GB energy over the atoms within `region` of the GB plane, the paper's
+    equation) or "periodic" (the literal alternative: a cell periodic along the normal with two boundaries,
+    `fix box/relax` of PERIODIC_BOX_RELAX alternating with fixed-box CG until the energy settles; GB energy =
+    (E − N E_coh)/(2A) over the whole cell). `box_relax`: free_surface only, LAMMPS `fix box/relax` arguments
+    of a first CG stage (None = fixed in-plane box, see below). `e_coh` (eV/atom) and `a0` (Å): None = the
+    potential's own values, measured once per process by `fcc_reference` (the GB energy needs E_coh to ~1e-6
+    eV: 2e-4 eV/atom off shifts a 1000-atom GB energy by ~25 mJ/m²)."""
+    thickness: float = 24.0       # ≥ region + ~10 Å: the surfaces' field stays out of the region sum
     min_inplane: float = 10.0
-    region: float = 13.0          # < thickness − ~6 Å: the free surfaces' excess stays outside
+    region: float = 13.0          # the paper's equation (at thickness 20 it would count the surfaces' tail: twin −0.49 mJ/m²)
     etol: float = 1e-10
     maxiter: int = 20000
     box_relax: str | None = None
     e_coh: float | None = None
     a0: float | None = None
+    protocol: str = "free_surface"
+
+    def __post_init__(self):
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"RelaxSettings.protocol: expected one of {PROTOCOLS}, got {self.protocol!r}")
+        if self.protocol == "periodic" and self.box_relax is not None:
+            raise ValueError(f"RelaxSettings.box_relax applies to the free_surface protocol only; the periodic "
+                             f"protocol always relaxes '{PERIODIC_BOX_RELAX}', got box_relax={self.box_relax!r}")
 
     def resolved(self) -> "RelaxSettings":
         if self.e_coh is not None and self.a0 is not None:
@@ -210,26 +235,57 @@ def gb_energy_mj(positions_z, energies_eV, gb_z: float, area_A2: float, region: 
     return float((np.sum(np.asarray(energies_eV)[sel]) + sel.sum() * e_coh) / area_A2 * EV_PER_A2_TO_MJ_PER_M2)
 
 
+def surface_energy_mj(axis, plane, settings: RelaxSettings = RelaxSettings()) -> float:
+    """γ_s (mJ/m²) of the `plane` free surface in the bicrystal's in-plane cell: a slab of grain 1 alone, as
+    thick as the free-surface bicrystal (2 × `thickness`), relaxed the same way; (E − N E_coh)/(2A).
+    (Every lattice-plane termination of a one-atom Bravais lattice is the same surface, and inversion makes
+    the slab's two faces equal, so both faces of the bicrystal carry this γ_s.)"""
+    return _surface_energy_cached(_reduce(axis), _reduce(plane), settings.resolved())
+
+
+@lru_cache(maxsize=128)
+def _surface_energy_cached(axis, plane, settings: RelaxSettings) -> float:
+    atoms = build_bicrystal(axis, plane, thickness=2 * settings.thickness, min_inplane=settings.min_inplane,
+                            a0=settings.a0)
+    slab = atoms[atoms.get_tags() == 1]
+    try:
+        result = relax_atoms(slab, box_relax=settings.box_relax, etol=settings.etol, ftol=1e-10,
+                             maxiter=settings.maxiter, voronoi=False)
+    except RelaxationError as err:
+        raise RelaxationError(f"the single-crystal {plane} surface slab (for gb_energy_exact): {err}") from err
+    area = float(result.cell[0] * result.cell[1])
+    return float((result.energy + len(result.positions) * settings.e_coh) / (2 * area) * EV_PER_A2_TO_MJ_PER_M2)
+
+
 def relax_bicrystal(axis, plane, translation=(0.0, 0.0), cutoff: float | None = None,
                     settings: RelaxSettings = RelaxSettings()):
     """Build, delete overlaps within `cutoff` Å, relax; the relaxed ASE Atoms with per-atom `energies` (eV),
-    `voronoi_volume` (Å³) and `energy_density` (eV/Å³), and info: gb_energy (mJ/m²), n_atoms, stopping, …"""
+    `voronoi_volume` (Å³) and `energy_density` (eV/Å³), and info: gb_energy (mJ/m², the paper's equation
+    over `region`; periodic protocol: whole cell), gb_energy_exact (mJ/m², whole cell: free_surface minus the
+    two surfaces' 2γ_s, see `surface_energy_mj`; periodic: = gb_energy), n_atoms, stopping, …"""
     settings = settings.resolved()
+    periodic = settings.protocol == "periodic"
     atoms = build_bicrystal(axis, plane, translation, thickness=settings.thickness,
-                            min_inplane=settings.min_inplane, a0=settings.a0)
-    result = relax_atoms(atoms, box_relax=settings.box_relax, overlap=cutoff, etol=settings.etol, ftol=1e-10,
-                         maxiter=settings.maxiter)
+                            min_inplane=settings.min_inplane, a0=settings.a0, periodic=periodic)
+    result = relax_atoms(atoms, box_relax=PERIODIC_BOX_RELAX if periodic else settings.box_relax,
+                         overlap=cutoff, etol=settings.etol, ftol=1e-10, maxiter=settings.maxiter)
     area = float(result.cell[0] * result.cell[1])
-    # the GB plane after relaxation: midway between the grains' surfaces (both relax symmetrically enough)
     z = result.positions[:, 2]
-    gb_z = 0.5 * (z.min() + z.max())
-    out = result.to_atoms(pbc=(True, True, False))
+    excess = (result.energy + len(z) * settings.e_coh) / area * EV_PER_A2_TO_MJ_PER_M2   # whole cell
+    if periodic:   # box/relax dilates about the box centre, where the first boundary stays
+        gb_z = result.origin[2] + 0.5 * result.cell[2]
+        energy = exact = excess / 2
+    else:          # the GB plane after relaxation: midway between the grains' surfaces
+        gb_z = 0.5 * (z.min() + z.max())
+        energy = gb_energy_mj(z, result.energies, gb_z, area, settings.region, settings.e_coh)
+        exact = excess - 2 * surface_energy_mj(axis, plane, settings)
+    out = result.to_atoms(pbc=(True, True, periodic))
     out.set_array("energy_density", result.energies / result.volumes)
     out.info.update(atoms.info)
     out.info.update(gb_z=float(gb_z - result.origin[2]), area=area, n_deleted=result.n_deleted,
                     stopping=";".join(result.stopping), iterations=int(sum(result.iterations)),
-                    gb_energy=gb_energy_mj(z, result.energies, gb_z, area, settings.region, settings.e_coh),
-                    cutoff=float(cutoff or 0.0))
+                    gb_energy=float(energy), gb_energy_exact=float(exact), cutoff=float(cutoff or 0.0),
+                    protocol=settings.protocol)
     return out
 
 
@@ -238,19 +294,32 @@ def translation_grid(n: int) -> list[tuple[float, float]]:
     return [(i / n, j / n) for i in range(n) for j in range(n)]
 
 
-def stgb_energy(axis, plane, translations: int = 4, cutoffs=(1.5, 1.75, 2.0, 2.25, 2.5),
-                settings: RelaxSettings = RelaxSettings()) -> float:
-    "Minimum GB energy (mJ/m²) of the STGB (`axis`, `plane`) over the metastable grid (translations² × cutoffs)."
-    energies = []
+def stgb_states(axis, plane, translations: int = 4, cutoffs=(1.5, 1.75, 2.0, 2.25, 2.5),
+                settings: RelaxSettings = RelaxSettings()) -> list[dict]:
+    """Every state of the metastable grid (translations² × cutoffs) of the STGB (`axis`, `plane`): translation,
+    cutoff, gb_energy, gb_energy_exact (mJ/m²), n_atoms; an unconverged relaxation gives `failed` + `reason`."""
+    states = []
     for t in translation_grid(translations):
         for rc in cutoffs:
             try:
-                energies.append(relax_bicrystal(axis, plane, t, rc, settings).info["gb_energy"])
-            except RelaxationError:
-                continue  # one unconverged state does not define the minimum; all failing does
-    if not energies:
+                atoms = relax_bicrystal(axis, plane, t, rc, settings)
+                states.append(dict(translation=t, cutoff=rc, gb_energy=atoms.info["gb_energy"],
+                                   gb_energy_exact=atoms.info["gb_energy_exact"], n_atoms=len(atoms)))
+            except RelaxationError as err:
+                states.append(dict(translation=t, cutoff=rc, failed=True, reason=str(err)))
+    return states
+
+
+def stgb_energy(axis, plane, translations: int = 4, cutoffs=(1.5, 1.75, 2.0, 2.25, 2.5),
+                settings: RelaxSettings = RelaxSettings(), key: str = "gb_energy") -> float:
+    """Minimum GB energy (mJ/m²) of the STGB (`axis`, `plane`) over the metastable grid (translations² × cutoffs);
+    `key`: "gb_energy" (the paper's region equation) or "gb_energy_exact" (surface-subtracted whole cell)."""
+    if key not in ("gb_energy", "gb_energy_exact"):
+        raise ValueError(f"stgb_energy: key must be 'gb_energy' or 'gb_energy_exact', got {key!r}")
+    states = [s for s in stgb_states(axis, plane, translations, cutoffs, settings) if not s.get("failed")]
+    if not states:  # one unconverged state does not define the minimum; all failing does
         raise RelaxationError(f"no state of STGB plane {plane} axis {axis} converged")
-    return float(min(energies))
+    return float(min(s[key] for s in states))
 
 # %% ../../nbs/22_gb.bicrystal.ipynb #5fce0db5
 def mark_duplicates(records, energy_tol: float = 0.1) -> list[int]:

@@ -92,18 +92,21 @@ class Relaxed:
     n_deleted: int            # atoms removed by the overlap criterion
     ids: np.ndarray           # 0-based indices (in the input structure) of the atoms kept
     pressure: list            # final pxx, pyy, pzz (bar)
+    tilt: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(3))  # xy, xz, yz (Å), triclinic box
 
     def to_atoms(self, pbc):
         "An ASE `Atoms` (Cu) with per-atom `energies` and `voronoi_volume` arrays."
         from ase import Atoms
-        atoms = Atoms(f"Cu{len(self.positions)}", positions=self.positions - self.origin,
-                      cell=np.diag(self.cell), pbc=pbc)
+        xy, xz, yz = self.tilt
+        cell = np.array([[self.cell[0], 0, 0], [xy, self.cell[1], 0], [xz, yz, self.cell[2]]])
+        atoms = Atoms(f"Cu{len(self.positions)}", positions=self.positions - self.origin, cell=cell, pbc=pbc)
         atoms.set_array("energies", self.energies)
         atoms.set_array("voronoi_volume", self.volumes)
         return atoms
 
 
 _SURFACE_PAD = 1.3  # Å beyond the outermost atoms bounds the Voronoi cells of free-surface atoms
+_VORONOI_JITTER = 1e-5  # Å; see `relax_atoms`
 
 _OK_STOPS = ("energy tolerance", "force tolerance", "linesearch alpha is zero", "forces are zero",
              "quadratic factors are zero")
@@ -125,7 +128,8 @@ def relax_atoms(atoms, *, box_relax: str | None = "x 0 y 0", overlap: float | No
                 vmax: float = 0.001, potential: str | os.PathLike | None = None, voronoi: bool = True,
                 box_cycles: int = 10, box_maxiter: int = 1000, cycle_etol: float = 1e-8) -> Relaxed:
     """CG-relax Cu `atoms` (orthogonal cell) with the Mishin EAM: cycles of a box stage (`box_relax`, or none)
-    and a fixed-box stage, until a cycle changes the energy by ≤ `cycle_etol` (relative)."""
+    and a fixed-box stage, until a cycle changes the energy by ≤ `cycle_etol` (relative). A `box_relax` that
+    names a tilt (`xy`, `xz`, `yz`) runs in a triclinic box that starts orthogonal and may shear."""
     lengths = _orthogonal_box(atoms)
     positions = atoms.get_positions()
     if len(atoms) == 0 or not np.all(np.isfinite(positions)):
@@ -134,6 +138,7 @@ def relax_atoms(atoms, *, box_relax: str | None = "x 0 y 0", overlap: float | No
         raise ValueError(f"relax_atoms: the Mishin potential is for Cu only, got {sorted(set(atoms.get_chemical_symbols()))}")
     pot = potential_file(potential)
     pbc = ["p" if p else "s" for p in atoms.pbc]
+    triclinic = bool(box_relax) and bool({"xy", "xz", "yz"} & set(box_relax.split()))
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.lammps"
         lmp = open_lammps(log)
@@ -149,7 +154,7 @@ def relax_atoms(atoms, *, box_relax: str | None = "x 0 y 0", overlap: float | No
                 atom_style atomic
                 atom_modify map array sort 0 0
                 boundary {' '.join(pbc)}
-                region box block {lo[0]} {hi[0]} {lo[1]} {hi[1]} {lo[2]} {hi[2]} units box
+                region box {'prism' if triclinic else 'block'} {lo[0]} {hi[0]} {lo[1]} {hi[1]} {lo[2]} {hi[2]} {'0 0 0' if triclinic else ''} units box
                 create_box 1 box
                 mass 1 63.546
                 """)
@@ -186,28 +191,38 @@ def relax_atoms(atoms, *, box_relax: str | None = "x 0 y 0", overlap: float | No
                 if len(energies) > 1 and abs(energies[-1] - energies[-2]) <= cycle_etol * abs(energies[-1]):
                     break
             pressure = [float(lmp.get_thermo(k)) for k in ("pxx", "pyy", "pzz")]
-            if voronoi:
-                if not all(atoms.pbc):  # shrink-wrapped faces touch the outermost atoms: give them half a bond
-                    lmp.command("change_box all boundary " + " ".join("p" if p else "f" for p in atoms.pbc))
-                    for dim, p in zip("xyz", atoms.pbc):
-                        if not p:
-                            lmp.command(f"change_box all {dim} delta -{_SURFACE_PAD} {_SURFACE_PAD} units box")
-                lmp.command("compute vor all voronoi/atom")
             lmp.command("run 0")
             nlocal = int(lmp.extract_global("nlocal"))
             ids = np.array(lmp.numpy.extract_atom("id")[:nlocal])
             order = np.argsort(ids)
             x = np.array(lmp.numpy.extract_atom("x")[:nlocal])[order]
             pe = np.array(lmp.numpy.extract_compute("pe", 1, 1)[:nlocal])[order]
-            vol = (np.array(lmp.numpy.extract_compute("vor", 1, 2)[:nlocal, 0])[order] if voronoi
-                   else np.full(len(order), np.nan))
-            box = lmp.extract_box()
             energy = float(lmp.get_thermo("pe"))
+            vol = np.full(len(order), np.nan)
+            if voronoi:
+                # voro++ returns zero or negative volumes for some atoms of a perfect FCC lattice (its Voronoi
+                # vertices are degenerate: measured on the coherent twin): jitter the atoms by <= 1e-5 Å first
+                # (volumes move by ~1e-5 relative); positions and energies above are from before the jitter
+                lmp.command(f"displace_atoms all random {_VORONOI_JITTER} {_VORONOI_JITTER} {_VORONOI_JITTER} "
+                            "4931 units box")
+                if not all(atoms.pbc):  # shrink-wrapped faces touch the outermost atoms: give them half a bond
+                    lmp.command("change_box all boundary " + " ".join("p" if p else "f" for p in atoms.pbc))
+                    for dim, p in zip("xyz", atoms.pbc):
+                        if not p:
+                            lmp.command(f"change_box all {dim} delta -{_SURFACE_PAD} {_SURFACE_PAD} units box")
+                lmp.command("compute vor all voronoi/atom")
+                lmp.command("run 0")
+                vor_ids = np.array(lmp.numpy.extract_atom("id")[:nlocal])
+                vol = np.array(lmp.numpy.extract_compute("vor", 1, 2)[:nlocal, 0])[np.argsort(vor_ids)]
+            box = lmp.extract_box()
         except Exception as err:
             raise RelaxationError(f"LAMMPS failed: {err}") from err
         finally:
             lmp.close()
         stages = _stopping_criteria(log.read_text())
+    if voronoi and not np.all(vol > 0):
+        raise RelaxationError(f"Voronoi volume <= 0 for atoms {np.flatnonzero(~(vol > 0))[:5].tolist()} "
+                              f"(of {len(vol)}): the per-atom energy density would be infinite")
     fixed = stages[1::2] if box_relax else stages      # the fixed-box stages must converge
     bad = [s for s in fixed if not s.startswith(_OK_STOPS)]
     if bad or len(stages) != len(iterations):
@@ -218,7 +233,8 @@ def relax_atoms(atoms, *, box_relax: str | None = "x 0 y 0", overlap: float | No
                               f"(cycle_etol={cycle_etol})")
     return Relaxed(positions=x, energies=pe, volumes=vol, cell=np.array(box[1]) - np.array(box[0]),
                    origin=np.array(box[0]), energy=energy, stopping=stages, iterations=iterations,
-                   n_deleted=int(n_deleted), ids=ids[order] - 1, pressure=pressure)
+                   n_deleted=int(n_deleted), ids=ids[order] - 1, pressure=pressure,
+                   tilt=np.array([box[2], box[4], box[3]], float))
 
 # %% ../../nbs/21_gb.lammps.ipynb #548c8c64
 def fcc_reference(potential: str | os.PathLike | None = None, repeat: int = 3) -> tuple[float, float]:
