@@ -16,8 +16,8 @@ from pymatgen.core import Composition, Element, Lattice, Species, Structure
 
 # %% auto #0
 __all__ = ['ORIGIN2_TO_PYMATGEN', 'CATIONS', 'HALIDES', 'FAMILIES', 'from_wyckoff', 'reference_structures', 'li_anion_distances',
-           'shannon_radius', 'FamilySite', 'Family', 'site_options', 'Recipe', 'substitution_catalogue',
-           'StructureError', 'build_structure', 'relax_structure', 'read_cif_folder']
+           'shannon_radius', 'FamilySite', 'Family', 'shipped_structure', 'site_options', 'Recipe',
+           'substitution_catalogue', 'StructureError', 'build_structure', 'relax_structure', 'read_cif_folder']
 
 # %% ../../nbs/30_li.structures.ipynb #204966f7
 ORIGIN2_TO_PYMATGEN = {"I4_1/acd": (0.0, -0.25, 0.125), "Fd-3m": (0.125, 0.125, 0.125)}
@@ -180,6 +180,31 @@ def _lgps() -> Structure:
         ("S3", "S2-", (0, 0.301, 0.2086))])
 
 
+def shipped_structure(name: str) -> Structure:
+    "One of the test structures that pymatgen ships in `pymatgen/util/structures/` (e.g. `Li3V2(PO4)3.json`)."
+    import pymatgen.util
+    path = Path(pymatgen.util.__file__).parent / "structures" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: this pymatgen installation does not ship the test structure "
+                                f"{name!r} (the nasicon family needs it)")
+    return Structure.from_file(path)
+
+
+def _nasicon() -> Structure:
+    # read from the file (not transcribed): an ordered DFT cell, so the C2 orbits become the site labels
+    from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+    s = shipped_structure("Li3V2(PO4)3.json")
+    s.add_oxidation_state_by_element({"Li": 1, "V": 3, "P": 5, "O": -2})
+    labels, counts = [""] * len(s), {}
+    for orbit in SpacegroupAnalyzer(s, symprec=0.01).get_symmetrized_structure().equivalent_indices:
+        el = s[orbit[0]].specie.symbol
+        counts[el] = counts.get(el, 0) + 1
+        for i in orbit:
+            labels[i] = f"{el}{counts[el]}"
+    s.add_site_property("label", labels)
+    return s
+
+
 HALIDES = ("F-", "Cl-", "Br-", "I-")
 FAMILIES = {f.name: f for f in (
     Family("li3n", _li3n, ()),
@@ -203,6 +228,8 @@ FAMILIES = {f.name: f for f in (
                                                                            {"Si4+": 0.5, "P5+": 0.5},
                                                                            {"Sn4+": 0.5, "P5+": 0.5})),
                            FamilySite("S", "S2-", "VI", ("S2-", "Se2-")))),
+    Family("nasicon", _nasicon, (FamilySite("V", "V3+", "VI"),
+                                 FamilySite("P", "P5+", "IV", ("P5+", "As5+", {"P5+": 0.5, "As5+": 0.5})))),
 )}
 
 # %% ../../nbs/30_li.structures.ipynb #5c5fa780
