@@ -80,7 +80,7 @@ def main():
         print(f"{name:42s} {str(grid.shape):>14s} {t1 - t0:12.2f} {t2 - t1:10.2f} {(t1 - t0) / (t2 - t1):6.1f} "
               f"{rel:8.0e} {t4 - t3:10.2f} {bv} {ratio} {t2 - t1 + t4 - t3:10.2f}  "
               f"{ours['1D']:.4f}/{ours['2D']:.4f}/{ours['3D']:.4f}" + ("  (identical to bvlain)" if theirs else ""))
-    print(f"\nconvention 'spse' (the default: softBV radii, 128 nearest sites, electroneutral charges), r_cut 10 Å")
+    print("\nconvention 'spse' (the default: softBV radii, 128 nearest sites, electroneutral charges), r_cut 10 Å")
     for step in sorted({args.resolution, 0.15, 0.1}, reverse=True):
         for name, structure in cells.items():
             t0 = time.perf_counter()
