@@ -34,7 +34,8 @@ def test_stgb_database_is_written(tiny_repo):
     table = pd.read_csv(out / "records.csv", keep_default_na=False)
     assert len(table) == 2 * 4 and len(list(out.glob("*.npz"))) == 8
     assert set(table.axis.astype(str)) == {"100", "110"} and not table.failed.any()
-    assert {"sigma", "theta", "plane", "tx", "ty", "cutoff", "gb_energy", "n_atoms", "duplicate_of"} <= set(table)
+    assert {"sigma", "theta", "plane", "tx", "ty", "cutoff", "gb_energy", "gb_energy_exact", "n_atoms",
+            "duplicate_of"} <= set(table)
     assert table.gb_energy.between(0, 2000).all()
     assert len(list((out / "xyz").glob("*.xyz"))) == 8
     assert json.loads((out / "summary.json").read_text())["n_states"] == 8

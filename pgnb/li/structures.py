@@ -172,7 +172,7 @@ def _gamma_li3po4() -> Structure:
 
 
 def _lgps() -> Structure:
-    # pymatgen util/structures/Li10GeP2S12.json (experimental); Li occupancies rounded to 11/16 and 5/8, Ge/P to 1/2
+    # pymatgen util/structures/Li10GeP2S12.json (a disordered refinement; the file cites no source); Li occupancies rounded to 11/16 and 5/8, Ge/P to 1/2
     return from_wyckoff("P4_2/nmc", Lattice.tetragonal(8.69407, 12.5994), [
         ("Li1", {"Li+": 11 / 16}, (0.7437, 0.7282, 0.8168)), ("Li2", "Li+", (0, 0.5, 0.0554)),
         ("Li3", {"Li+": 5 / 8}, (0.7537, 0.7537, 0)), ("M", {"Ge4+": 0.5, "P5+": 0.5}, (0, 0.5, 0.3093)),
