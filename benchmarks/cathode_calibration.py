@@ -6,7 +6,9 @@ of params.yaml's `cathode_images`), the discharge is re-solved on the stored mic
 the Ni K-edge map re-drawn, and the script prints, for TPB and concurrent-channel particles against the rest:
 Cohen's d and Welch p of SOC, heterogeneity and polarisation (the paper: TPB d = +0.08 / −0.43 / −0.29, channel
 d = −0.10 / −0.58 / −0.53), the mean lithiation, the mean intra-particle std of x (noise-free), and the TPB
-coefficient of an OLS `heterogeneity ~ has_tpb + log(area)` (the effect at fixed particle size).
+coefficient of an OLS `heterogeneity ~ has_tpb + log(area)` (the effect at fixed particle size), and the solver's
+mean `redistributed` ("moved": Li passed from saturated surface pixels to the rest of their particle at once)
+and `rejected` shares.
 """
 import argparse
 import json
@@ -39,7 +41,9 @@ SWEEP = [{}, {"diffusivity_m2_s": 1e-17}, {"diffusivity_m2_s": 1e-18},
          {"g3d_S": 1e-13, "asr_ct_ohm_m2": 1e-4, "sigma_nmc_S_m": 1e-7},
          {"g3d_S": 1e-14, "asr_ct_ohm_m2": 1e-4, "sigma_nmc_S_m": 1e-7, "hold_s": 14400},
          {"g3d_S": 1e-13, "asr_ct_ohm_m2": 1e-4, "sigma_nmc_S_m": 1e-3},
-         {"two_peak_fraction": 1.0}]
+         {"two_peak_fraction": 1.0},
+         # the time-step study and the one setting with the paper's signs (its `moved` share: see the notebook)
+         {"n_steps": 160}, {"n_steps": 640}, {"hold_s": 43200, "diffusivity_m2_s": 1e-18}]
 
 params = load_params("cathode_images")
 base_seed = load_params("base").seed
@@ -47,11 +51,12 @@ records = load_images(args.folder)[:args.images]
 settings = json.loads(args.settings) if args.settings else SWEEP
 
 
-def particle_table(config) -> pd.DataFrame:
-    tables = []
+def particle_table(config) -> tuple[pd.DataFrame, dict]:
+    tables, solver = [], []
     for rec in records:
         phase, inst, i = rec["phase"].astype(np.int64), rec["instances"].astype(np.int64), int(rec["index"])
         res = simulate_discharge(phase, inst, config, _rng(base_seed, i, 2))
+        solver.append((res.redistributed, res.rejected))
         energy = kedge_energy(res.x, _rng(base_seed, i, 3), noise_eV=params.kedge_noise_eV)
         table = graph.nmc_table(graph.particle_graph(phase, inst))
         states = analysis.particle_states(energy, inst, nodes=table.node)
@@ -59,14 +64,15 @@ def particle_table(config) -> pd.DataFrame:
         table["x_mean"] = [np.nanmean(res.x[inst == n]) for n in table.node]
         table["x_std"] = [np.nanstd(res.x[inst == n]) for n in table.node]
         tables.append(table[table.area_px >= 100])
-    return pd.concat(tables, ignore_index=True)
+    redistributed, rejected = np.mean(solver, axis=0)
+    return pd.concat(tables, ignore_index=True), dict(redistributed=redistributed, rejected=rejected)
 
 
 print(f"{len(records)} images from {args.folder}; d and p: with feature minus without (Welch)")
 for overrides in settings:
     t0 = time.perf_counter()
     config = dataclasses.replace(params.transport(True), **overrides)
-    df = particle_table(config)
+    df, solver = particle_table(config)
     cells = []
     for feature, column in (("tpb", "has_tpb"), ("chan", "channel_paper")):
         for state in ("soc", "heterogeneity", "polarization"):
@@ -80,5 +86,6 @@ for overrides in settings:
     adjusted = smf.ols("heterogeneity ~ has_tpb_i + log_area", df).fit()
     print(json.dumps(overrides), f"n={len(df)} x={df.x_mean.mean():.2f} std(x)={df.x_std.mean():.3f}",
           f"tpb|size coef={adjusted.params['has_tpb_i']:+.3f} (p={adjusted.pvalues['has_tpb_i']:.2f})",
+          f"moved={solver['redistributed']:.2f} rejected={solver['rejected']:.3f}",
           f"{time.perf_counter() - t0:.0f} s")
     print("   ", "  ".join(cells), flush=True)

@@ -41,6 +41,7 @@ class CathodeImagesParams:
     two_peak_fraction: float  # share of NMC with an internal diffusion barrier
     kedge_noise_eV: float     # per-pixel noise of the Ni K-edge energy
     xray_noise: float         # noise of the absorption images (optical density units)
+    n_steps: int = 40         # time steps per 1/c_rate hours (x̄ converges only by ~640: see the transport notebook)
 
     def check(self):
         where = "params section 'cathode_images'"
@@ -50,13 +51,16 @@ class CathodeImagesParams:
             raise ParamsError(f"{where}: c_rate, sigma_nmc_S_m and diffusivity_m2_s must be > 0")
         if min(self.g3d_S, self.hold_s, self.rest_s, self.kedge_noise_eV, self.xray_noise) < 0:
             raise ParamsError(f"{where}: g3d_S, hold_s, rest_s and the noises must be >= 0")
+        if self.n_steps < 1:
+            raise ParamsError(f"{where}: n_steps must be >= 1, got {self.n_steps}")
         if not 0 <= self.two_peak_fraction <= 1:
             raise ParamsError(f"{where}: two_peak_fraction must be in [0, 1]")
 
     def transport(self, limited: bool = True) -> TransportConfig:
         return TransportConfig(c_rate=self.c_rate, sigma_nmc_S_m=self.sigma_nmc_S_m, g3d_S=self.g3d_S,
                                diffusivity_m2_s=self.diffusivity_m2_s, hold_s=self.hold_s, rest_s=self.rest_s,
-                               two_peak_fraction=self.two_peak_fraction, transport_limited=limited)
+                               two_peak_fraction=self.two_peak_fraction, n_steps=self.n_steps,
+                               transport_limited=limited)
 
 # %% ../../nbs/44_cathode.dataset.ipynb #95d63396
 CATHODE_ID = 4
