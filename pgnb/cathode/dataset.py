@@ -41,7 +41,7 @@ class CathodeImagesParams:
     two_peak_fraction: float  # share of NMC with an internal diffusion barrier
     kedge_noise_eV: float     # per-pixel noise of the Ni K-edge energy
     xray_noise: float         # noise of the absorption images (optical density units)
-    n_steps: int = 40         # time steps per 1/c_rate hours (x̄ converges only by ~640: see the transport notebook)
+    n_steps: int = 40         # time steps per 1/c_rate hours (not converged at 40: see the transport notebook)
 
     def check(self):
         where = "params section 'cathode_images'"
