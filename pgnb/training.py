@@ -5,11 +5,9 @@
 # %% ../nbs/04_training.ipynb #00297ccf
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import os
-from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np

@@ -466,7 +466,7 @@ def effective_conductivity(kappa, *, tol: float = 1e-6, discretization: str = "f
     K, batched, lam_min, lam_max = _check_tensor_field(kappa, "kappa", 3, be)
     if discretization == "finite_volume":
         K = _face_conductivities(be.numpy(K))
-    B, n = K.shape[0], K.shape[1]
+    n = K.shape[1]
     k = be.asarray(_frequencies(n, discretization), complex_=True)
     kc = k.conj()
     w = be.asarray(_half_weights(n))
@@ -566,7 +566,7 @@ def effective_stiffness(C, *, tol: float = 1e-6, discretization: str = "fourier"
         C = voigt_to_mandel(C)  # Mandel: symmetric positive definite ⇔ Voigt symmetric positive definite
     be = _backend(device, dtype, workers)
     Cm, batched, lam_min, lam_max = _check_tensor_field(C, "C", 6, be)
-    B, n = Cm.shape[0], Cm.shape[1]
+    n = Cm.shape[1]
     k = be.asarray(_frequencies(n, discretization), complex_=True)
     kc = k.conj()
     w = be.asarray(_half_weights(n))
