@@ -41,7 +41,8 @@ class CathodeImagesParams:
     two_peak_fraction: float  # share of NMC with an internal diffusion barrier
     kedge_noise_eV: float     # per-pixel noise of the Ni K-edge energy
     xray_noise: float         # noise of the absorption images (optical density units)
-    n_steps: int = 40         # time steps per 1/c_rate hours (not converged at 40: see the transport notebook)
+    n_steps: int = 40         # time steps per 1/c_rate hours
+    pixel_step: str = "newton"  # newton (exact OCV, converges) | split (earlier scheme; see the transport notebook)
 
     def check(self):
         where = "params section 'cathode_images'"
@@ -53,6 +54,8 @@ class CathodeImagesParams:
             raise ParamsError(f"{where}: g3d_S, hold_s, rest_s and the noises must be >= 0")
         if self.n_steps < 1:
             raise ParamsError(f"{where}: n_steps must be >= 1, got {self.n_steps}")
+        if self.pixel_step not in ("newton", "split"):
+            raise ParamsError(f"{where}: pixel_step must be 'newton' or 'split', got {self.pixel_step!r}")
         if not 0 <= self.two_peak_fraction <= 1:
             raise ParamsError(f"{where}: two_peak_fraction must be in [0, 1]")
 
@@ -60,6 +63,7 @@ class CathodeImagesParams:
         return TransportConfig(c_rate=self.c_rate, sigma_nmc_S_m=self.sigma_nmc_S_m, g3d_S=self.g3d_S,
                                diffusivity_m2_s=self.diffusivity_m2_s, hold_s=self.hold_s, rest_s=self.rest_s,
                                two_peak_fraction=self.two_peak_fraction, n_steps=self.n_steps,
+                               pixel_step=self.pixel_step,
                                transport_limited=limited)
 
 # %% ../../nbs/44_cathode.dataset.ipynb #95d63396
@@ -84,7 +88,9 @@ def make_cathode_image(index: int, params: CathodeImagesParams, seed: int) -> di
                        f"{name}current_A": res.current_A, f"{name}factor_s": np.float64(res.factor_s),
                        f"{name}residual": np.float64(res.residual), f"{name}lu_nnz": np.int64(res.lu_nnz),
                        f"{name}rejected": np.float64(res.rejected),
-                       f"{name}redistributed": np.float64(res.redistributed)})
+                       f"{name}redistributed": np.float64(res.redistributed),
+                       f"{name}newton_iterations": np.float64(res.newton_iterations),
+                       f"{name}balance_residual": np.float64(res.balance_residual)})
     return record
 
 # %% ../../nbs/44_cathode.dataset.ipynb #6b2721d3

@@ -44,6 +44,8 @@ class TransportConfig:
     n_rest_steps: int = 6
     two_peak_fraction: float = 0.0        # share of NMC particles with an internal diffusion barrier
     transport_limited: bool = True        # False = negative control (uniform potentials)
+    pixel_step: str = "newton"            # "newton": exact U(x), implicit reaction-diffusion per step (converges);
+                                          # "split": the earlier linearised step + saturation fallback (see above)
 
     def check(self):
         positive = ("pixel_m", "sigma_sse_S_m", "sigma_graphite_S_m", "sigma_nmc_S_m", "asr_ct_ohm_m2",
@@ -51,6 +53,8 @@ class TransportConfig:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"TransportConfig.{name} must be > 0, got {getattr(self, name)}")
+        if self.pixel_step not in ("split", "newton"):
+            raise ValueError(f"TransportConfig.pixel_step must be 'split' or 'newton', got {self.pixel_step!r}")
         if min(self.asr_contact_ohm_m2, self.asr_sse_contact_ohm_m2, self.g3d_S, self.diffusivity_m2_s,
                self.hold_s, self.rest_s) < 0 or not 0 <= self.two_peak_fraction <= 1:
             raise ValueError("TransportConfig: resistances, g3d_S, diffusivity, hold_s, rest_s must be >= 0 "
@@ -107,6 +111,8 @@ class DischargeResult:
     residual: float       # componentwise backward error of the transport solve
     rejected: float       # share of the solver's step charge that full particles could not take (time-step error)
     redistributed: float  # share of the inserted Li passed on from saturated surface pixels (see `advance`)
+    newton_iterations: float = 0.0  # mean Newton iterations per step (pixel_step "newton")
+    balance_residual: float = 0.0   # max |pixel charge balance| after Newton, per pixel capacity (pixel_step "newton")
 
 # %% ../../nbs/41_cathode.transport.ipynb #07207c6b
 def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: TransportConfig,
@@ -227,12 +233,14 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
         "Affine face lithiation currents over the next step, i(V) = i_u − V i_v (A): one back-substitution."
         u = open_circuit_voltage(x[face_px])
         if not config.transport_limited:
+            face_currents.drive = (np.zeros(face_px.size), np.ones(face_px.size))
             return g_face * u, g_face
         rhs = np.zeros(n)
         np.add.at(rhs, node[nmc_face], g_face * u)
         np.add.at(rhs, node[sse_face], -g_face * u)
         phi_u = lu.solve(rhs)
         drive_u = phi_u[node[nmc_face]] - phi_u[node[sse_face]]
+        face_currents.drive = (drive_u, drive_v)     # φe − φLi per face = drive_u + V drive_v
         return g_face * (u - drive_u), g_face * drive_v
 
     particle = np.unique(flat_i[nmc_pix], return_inverse=True)[1]
@@ -258,20 +266,80 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
         rejected = float((excess - take).sum() - (deficit - give).sum())
         return diffuse(y, dt), float(step.sum() - rejected) * q_px, rejected * q_px
 
+    n_faces_of = np.bincount(face_px, minlength=nmc_pix.size).astype(np.float64)
+    storage_diffusion = (sp.identity(nmc_pix.size) * (q_px / dt)
+                         + (q_px * config.diffusivity_m2_s / d ** 2) * lap).tocsc()
+    newton = dict(iterations=0, steps=0, residual=0.0)
+
+    def newton_step(x, v, i_target=None):
+        """Backward Euler of the NMC pixels with the network's face potentials frozen (Δφ = Δφ_U + V Δφ_V):
+        q (y − x)/dt + q D/d² L y = g_ct Σ_faces (U(y) − Δφ), by Newton with the exact U(y), so no pixel passes
+        x = 1 (U → −∞ there). With `i_target` the cell voltage V is a further unknown, fixed by the galvanostatic
+        condition Σ g_ct (U(y) − Δφ) = i_target (bordered system: two back-substitutions per iteration).
+        Returns (y, inserted C, V, residual). The Jacobian changes with U'(y), so each iteration factorises the
+        pixel block (NMC pixels only, ~4x smaller than the network)."""
+        drive_u, drive_v = face_currents.drive
+        du_px = np.bincount(face_px, weights=drive_u, minlength=x.size)
+        dv_px = np.bincount(face_px, weights=drive_v, minlength=x.size)
+        y = np.clip(x, 1e-9, 1 - 1e-9)
+
+        def balance(y, v):
+            return (storage_diffusion @ y - (q_px / dt) * x
+                    - g_ct * (n_faces_of * open_circuit_voltage(y) - du_px - v * dv_px))
+        for _ in range(100):
+            f = balance(y, v)
+            slope = -0.6 - 0.05 / (y * (1 - y))            # dU/dx of `open_circuit_voltage`
+            jac = (storage_diffusion + sp.diags(-g_ct * n_faces_of * slope)).tocsc()
+            solve = spl.splu(jac, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                             options=dict(SymmetricMode=True)).solve
+            w_f = solve(f)
+            if i_target is None:
+                delta, dv = -w_f, 0.0
+            else:
+                mismatch = g_ct * (n_faces_of * open_circuit_voltage(y) - du_px - v * dv_px).sum() - i_target
+                d_current = g_ct * n_faces_of * slope
+                w_v = solve(g_ct * dv_px)
+                dv = (d_current @ w_f - mismatch) / (-g_ct * dv_px.sum() - d_current @ w_v)
+                delta = -w_f - dv * w_v
+            room = np.where(delta > 0, 0.9 * (1 - y), 0.9 * y)  # stay inside (0, 1): U is singular at the ends
+            y = np.clip(y + np.clip(delta, -room, room), 1e-12, 1 - 1e-12)
+            v += dv
+            newton["iterations"] += 1
+            if np.abs(delta).max() < 1e-7:
+                break
+        else:
+            if i_target is not None:   # no V passes i_target: the slice is at its cut-off
+                return y, 0.0, -np.inf, np.inf
+            raise RuntimeError("simulate_discharge: the Newton pixel step did not converge in 100 iterations")
+        newton["steps"] += 1
+        residual = float(np.abs(balance(y, v)).max() * dt / q_px)
+        return y, float((y - x).sum()) * q_px, v, residual
+
     x = np.zeros(nmc_pix.size)
     t, times, volts, currents, rejected = 0.0, [0.0], [open_circuit_voltage(0.0)], [0.0], 0.0
     for _ in range(int(1.5 * config.n_steps)):        # galvanostatic discharge to the cut-off
         i_u, i_v = face_currents(x)
         v = (i_u.sum() - i_app) / i_v.sum()
-        if v < config.v_cut:
-            break
-        x, inserted, lost = advance(x, i_u - v * i_v)
+        if config.pixel_step == "newton":
+            y, inserted, v, res = newton_step(x, v, i_target=i_app)
+            if v < config.v_cut:
+                break
+            x, lost = y, 0.0
+            newton["residual"] = max(newton["residual"], res)
+        else:
+            if v < config.v_cut:
+                break
+            x, inserted, lost = advance(x, i_u - v * i_v)
         t += dt
         rejected += lost
         times.append(t); volts.append(v); currents.append(inserted / dt)
     for _ in range(int(np.ceil(config.hold_s / dt))):  # potentiostatic hold at the cut-off
         i_u, i_v = face_currents(x)
-        x, inserted, lost = advance(x, i_u - config.v_cut * i_v)
+        if config.pixel_step == "newton":
+            x, inserted, _, res = newton_step(x, config.v_cut)
+            lost, newton["residual"] = 0.0, max(newton["residual"], res)
+        else:
+            x, inserted, lost = advance(x, i_u - config.v_cut * i_v)
         t += dt
         rejected += lost
         times.append(t); volts.append(config.v_cut); currents.append(inserted / dt)
@@ -286,7 +354,8 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
     times, currents = np.asarray(times), np.asarray(currents)
     inserted_total = max(float(x.sum()) * q_px, 1e-300)
     return DischargeResult(out, times, np.asarray(volts), currents, n, lu_nnz, factor_s, residual,
-                           rejected / (inserted_total + rejected), moved[0] * q_px / inserted_total)
+                           rejected / (inserted_total + rejected), moved[0] * q_px / inserted_total,
+                           newton["iterations"] / max(newton["steps"], 1), newton["residual"])
 
 # %% ../../nbs/41_cathode.transport.ipynb #3944f7cc
 E_CHARGED_EV, E_DISCHARGED_EV = 8346.5, 8341.5
