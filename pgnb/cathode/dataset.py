@@ -90,7 +90,8 @@ def make_cathode_image(index: int, params: CathodeImagesParams, seed: int) -> di
                        f"{name}rejected": np.float64(res.rejected),
                        f"{name}redistributed": np.float64(res.redistributed),
                        f"{name}newton_iterations": np.float64(res.newton_iterations),
-                       f"{name}balance_residual": np.float64(res.balance_residual)})
+                       f"{name}balance_residual": np.float64(res.balance_residual),
+                       f"{name}cutoff_unconverged": np.bool_(res.cutoff_unconverged)})
     return record
 
 # %% ../../nbs/44_cathode.dataset.ipynb #6b2721d3

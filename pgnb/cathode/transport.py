@@ -113,6 +113,8 @@ class DischargeResult:
     redistributed: float  # share of the inserted Li passed on from saturated surface pixels (see `advance`)
     newton_iterations: float = 0.0  # mean Newton iterations per step (pixel_step "newton")
     balance_residual: float = 0.0   # max |pixel charge balance| after Newton, per pixel capacity (pixel_step "newton")
+    cutoff_unconverged: bool = False  # the galvanostatic Newton step found no voltage passing the current (read as the
+                                      # cut-off: the hold starts) instead of converging below v_cut
 
 # %% ../../nbs/41_cathode.transport.ipynb #07207c6b
 def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: TransportConfig,
@@ -269,7 +271,7 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
     n_faces_of = np.bincount(face_px, minlength=nmc_pix.size).astype(np.float64)
     storage_diffusion = (sp.identity(nmc_pix.size) * (q_px / dt)
                          + (q_px * config.diffusivity_m2_s / d ** 2) * lap).tocsc()
-    newton = dict(iterations=0, steps=0, residual=0.0)
+    newton = dict(iterations=0, steps=0, residual=0.0, cutoff_unconverged=False)
 
     def newton_step(x, v, i_target=None):
         """Backward Euler of the NMC pixels with the network's face potentials frozen (Δφ = Δφ_U + V Δφ_V):
@@ -286,7 +288,7 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
         def balance(y, v):
             return (storage_diffusion @ y - (q_px / dt) * x
                     - g_ct * (n_faces_of * open_circuit_voltage(y) - du_px - v * dv_px))
-        for _ in range(100):
+        for _ in range(40):
             f = balance(y, v)
             slope = -0.6 - 0.05 / (y * (1 - y))            # dU/dx of `open_circuit_voltage`
             jac = (storage_diffusion + sp.diags(-g_ct * n_faces_of * slope)).tocsc()
@@ -308,9 +310,13 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
             if np.abs(delta).max() < 1e-7:
                 break
         else:
-            if i_target is not None:   # no V passes i_target: the slice is at its cut-off
+            # galvanostatic and V driven below the cut-off: the full particles cannot take the step's charge at any
+            # voltage (their room is smaller), which is the cut-off (recorded in the result)
+            if i_target is not None and v < config.v_cut:
+                newton["cutoff_unconverged"] = True
                 return y, 0.0, -np.inf, np.inf
-            raise RuntimeError("simulate_discharge: the Newton pixel step did not converge in 100 iterations")
+            raise RuntimeError(f"simulate_discharge: the Newton pixel step did not converge in 40 iterations "
+                               f"(V = {v:.3f} V, last update {np.abs(delta).max():.1e})")
         newton["steps"] += 1
         residual = float(np.abs(balance(y, v)).max() * dt / q_px)
         return y, float((y - x).sum()) * q_px, v, residual
@@ -355,7 +361,8 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
     inserted_total = max(float(x.sum()) * q_px, 1e-300)
     return DischargeResult(out, times, np.asarray(volts), currents, n, lu_nnz, factor_s, residual,
                            rejected / (inserted_total + rejected), moved[0] * q_px / inserted_total,
-                           newton["iterations"] / max(newton["steps"], 1), newton["residual"])
+                           newton["iterations"] / max(newton["steps"], 1), newton["residual"],
+                           newton["cutoff_unconverged"])
 
 # %% ../../nbs/41_cathode.transport.ipynb #3944f7cc
 E_CHARGED_EV, E_DISCHARGED_EV = 8346.5, 8341.5
