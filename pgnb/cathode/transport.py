@@ -14,7 +14,7 @@ from scipy import ndimage
 
 # %% auto #0
 __all__ = ['FARADAY', 'NMC', 'SSE', 'GRAPHITE', 'OCV_SLOPE_REF', 'E_CHARGED_EV', 'E_DISCHARGED_EV', 'TransportConfig',
-           'open_circuit_voltage', 'DischargeResult', 'simulate_discharge', 'kedge_energy']
+           'open_circuit_voltage', 'open_circuit_slope', 'DischargeResult', 'simulate_discharge', 'kedge_energy']
 
 # %% ../../nbs/41_cathode.transport.ipynb #dc8ac5b9
 FARADAY = 96485.332  # C/mol
@@ -67,7 +67,12 @@ def open_circuit_voltage(x):
     return 4.2 - 0.6 * x + 0.05 * np.log((1 - x) / x)
 
 
-OCV_SLOPE_REF = 0.8  # |dU/dx| (V) at mid lithiation: sets the chemical capacitance of the implicit step
+def open_circuit_slope(x):
+    "dU/dx (V) of `open_circuit_voltage`: −0.6 − 0.05/(x(1 − x)), never above −0.8 (its value at x = 1/2)."
+    return -0.6 - 0.05 / (x * (1 - x))
+
+
+OCV_SLOPE_REF = -open_circuit_slope(0.5)  # |dU/dx| (V) at mid lithiation, 0.8: the split step's capacitance
 
 # %% ../../nbs/41_cathode.transport.ipynb #fdaccad1
 def _faces(shape):
@@ -290,7 +295,7 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
                     - g_ct * (n_faces_of * open_circuit_voltage(y) - du_px - v * dv_px))
         for _ in range(40):
             f = balance(y, v)
-            slope = -0.6 - 0.05 / (y * (1 - y))            # dU/dx of `open_circuit_voltage`
+            slope = open_circuit_slope(y)
             jac = (storage_diffusion + sp.diags(-g_ct * n_faces_of * slope)).tocsc()
             solve = spl.splu(jac, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                              options=dict(SymmetricMode=True)).solve

@@ -365,11 +365,17 @@ def percolation_barriers(grid: np.ndarray, encut: float = 10.0) -> dict[str, flo
     data = data - data.min()
     periodic = data[:-1, :-1, :-1]
     links = _wrap_links(periodic.shape)
+    return _bisect_barriers(lambda probe: percolation_dimension(periodic < probe, links), encut)
+
+
+def _bisect_barriers(dimension, encut: float) -> dict[str, float]:
+    """Per dimension 1, 2, 3: the lowest energy (to 0.01 eV, by bisection on [0, `encut`]) at which
+    `dimension(energy)` (the percolation dimension of the region below it) reaches it; inf if none below encut."""
     memo = {}
 
-    def dimension(probe):
+    def cached(probe):
         if probe not in memo:
-            memo[probe] = percolation_dimension(periodic < probe, links)
+            memo[probe] = dimension(probe)
         return memo[probe]
 
     barriers = {}
@@ -377,7 +383,7 @@ def percolation_barriers(grid: np.ndarray, encut: float = 10.0) -> dict[str, flo
         emin, emax, barrier = 0.0, encut, np.inf
         while (emax - emin) > 0.01:
             probe = (emin + emax) / 2
-            if dimension(probe) >= dim:
+            if cached(probe) >= dim:
                 emax = probe
                 barrier = round(emax, 4)
             else:
@@ -401,24 +407,7 @@ def spanning_barriers(grid: np.ndarray, encut: float = 20.0) -> dict[str, float]
     if data.ndim != 3 or min(data.shape) < 2 or not np.isfinite(data).all():
         raise ValueError(f"expected a finite 3D grid (each axis >= 2 points), got shape {np.shape(grid)}")
     tiled = np.tile(data - data.min(), (2, 2, 2))
-    memo = {}
-
-    def dimension(probe):
-        if probe not in memo:
-            memo[probe] = spanning_dimension(tiled < probe)
-        return memo[probe]
-
-    barriers = {}
-    for dim in (1, 2, 3):
-        emin, emax = 0.0, encut
-        while (emax - emin) > 0.01:
-            probe = (emin + emax) / 2
-            if dimension(probe) >= dim:
-                emax = probe
-            else:
-                emin = probe
-        barriers[f"{dim}D"] = float(round(emax, 4)) if emax < encut else np.inf
-    return barriers
+    return _bisect_barriers(lambda probe: spanning_dimension(tiled < probe), encut)
 
 
 def bvlain_barriers(grid: np.ndarray, encut: float = 10.0) -> dict[str, float]:
