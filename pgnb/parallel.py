@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import traceback
 import zipfile
@@ -22,8 +24,10 @@ from tqdm import tqdm
 from .core import THREAD_ENV_VARS, atomic_path, temporary_environ
 
 # %% auto #0
-__all__ = ['FAILURES_FILE', 'MapError', 'save_result', 'load_result', 'map_resumable', 'code_fingerprint', 'dataset_manifest',
-           'prepare_output']
+__all__ = ['FAILURES_FILE', 'MANIFEST_FILE', 'STALE_DIR', 'MapError', 'save_result', 'RecordError', 'load_result',
+           'record_problem', 'map_resumable', 'code_fingerprint', 'dataset_manifest', 'read_manifest', 'prepare_output',
+           'finish_output', 'DatasetFailed', 'failed_records', 'check_failures', 'dataset_task', 'record_paths',
+           'read_records']
 
 # %% ../nbs/02_parallel.ipynb #6a03ce97
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*$")
@@ -63,10 +67,35 @@ def save_result(path: str | os.PathLike, result: dict) -> Path:
     return Path(path)
 
 
+class RecordError(ValueError):
+    "A record file is missing, truncated or unreadable; the message names the file."
+
+
 def load_result(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    "The dict of arrays saved by `save_result` (0-d arrays for scalars)."
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+    "The dict of arrays saved by `save_result` (0-d arrays for scalars); `RecordError` naming an unreadable file."
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # BadZipFile, EOFError, ValueError, zlib.error ... on a damaged file
+        raise RecordError(f"record {path} is unreadable ({type(err).__name__}: {err}); rerun the task that "
+                          "made it: a resumed run redoes unreadable records") from err
+
+
+def record_problem(path: str | os.PathLike) -> str | None:
+    "Why the record at `path` cannot be trusted (truncated, not a zip, bad CRC, not `.npy` members), or None."
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if not names or not all(n.endswith(".npy") for n in names):
+                return f"not a record: members {names[:5]}"
+            bad = archive.testzip()
+            if bad is not None:
+                return f"member {bad} fails its CRC check"
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
 
 # %% ../nbs/02_parallel.ipynb #576f359c
 @contextmanager
@@ -136,7 +165,13 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
     out_dir = Path(out_dir).resolve()  # workers may run elsewhere: give them absolute paths
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{k}.npz" for k in keys]
-    pending = [(item, k, str(p)) for item, k, p in zip(items, keys, paths) if not p.exists()]
+    pending = []
+    for item, k, p in zip(items, keys, paths):
+        problem = record_problem(p) if p.exists() else "missing"
+        if problem != "missing" and problem is not None:  # written by a dying disk or an outside hand
+            print(f"pgnb: record {p} is unreadable ({problem}): making it again", file=sys.stderr)
+        if problem is not None:
+            pending.append((item, k, str(p)))
     for _, k, _ in pending:  # temporary files of items a killed run was writing
         for stale in out_dir.glob(f".{k}.npz.*"):
             stale.unlink()
@@ -211,24 +246,155 @@ def dataset_manifest(kind: str, params, base, ignore=(), code: Iterable[str] = (
     return manifest
 
 
-def prepare_output(out_dir: str | os.PathLike, manifest: dict, keys: Iterable[str], subdirs: Iterable[str] = ()
-                   ) -> Path:
-    """Make `out_dir` (and its `subdirs`) ready for a resumable run with `manifest` over record `keys`: keep the
-    files named `<key>.*` when the folder was made with the same manifest, delete every other file."""
-    out_dir = Path(out_dir)
+MANIFEST_FILE, STALE_DIR = "_manifest.json", "_stale"
+
+
+def _digest(manifest: dict) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def read_manifest(out_dir: str | os.PathLike) -> tuple[dict | None, list[str] | None]:
+    "`(manifest, record keys)` of a dataset folder; keys None for a folder written before they were listed."
+    path = Path(out_dir) / MANIFEST_FILE
+    if not path.exists():
+        return None, None
+    try:
+        content = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise RecordError(f"{path} is not valid JSON ({err}); it was not written by pgnb, or was damaged") from err
+    keys = content.pop("_records", None)
+    return content, keys
+
+
+def _owned(out_dir: Path, folders: list[Path], keys: list[str] | None) -> dict[Path, str]:
+    "The record files pgnb wrote in `folders` under a manifest with `keys` → their key."
+    owned = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            legacy = keys is None and (folder != out_dir or path.suffix == ".npz")
+            if legacy or keys is not None and path.stem in keys:
+                owned[path] = path.stem
+    return owned
+
+
+def prepare_output(out_dir: str | os.PathLike, manifest: dict, keys: Iterable[str], subdirs: Iterable[str] = (),
+                   outputs: Iterable[str] = ()) -> Path:
+    """Make `out_dir` (and its `subdirs` of per-record files `<key>.*`) ready for a resumable run with
+    `manifest` over record `keys`, as described above; `outputs` are other files the task writes there
+    (tables, summaries: rewritten by the task, not reported as foreign)."""
+    out_dir, keys = Path(out_dir), list(keys)
     folders = [out_dir] + [out_dir / s for s in subdirs]
+    old, old_keys = read_manifest(out_dir)
+    owned = _owned(out_dir, folders, old_keys) if old is not None else {}
+    digest, wanted = _digest(manifest), set(keys)
+    bookkeeping = {MANIFEST_FILE, FAILURES_FILE, *outputs}
+    foreign = sorted(p for f in folders if f.is_dir() for p in f.iterdir()
+                     if p.is_file() and p not in owned and not (f == out_dir and p.name in bookkeeping)
+                     and not p.name.startswith("."))
+    blocking = [p for p in foreign if p.stem in wanted]
+    if blocking:
+        raise FileExistsError(f"{out_dir}: {[str(p.relative_to(out_dir)) for p in blocking]} stand where records "
+                              "of this run go but were not written by pgnb; move them elsewhere and rerun")
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "_manifest.json"
-    same = path.exists() and json.loads(path.read_text()) == manifest
-    keep = set(keys) if same else set()
-    for folder in folders:
-        for old in folder.iterdir():
-            if old.is_file() and old != path and old.stem not in keep:
-                old.unlink()
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(manifest, sort_keys=True, indent=2) + "\n")
+    same = old == manifest
+    aside = out_dir / STALE_DIR / (_digest(old) if old is not None else "")
+    for path, key in owned.items():
+        if not same or key not in wanted:  # stale: moved aside, deleted only once the new run has finished
+            target = aside / path.relative_to(out_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    mine = out_dir / STALE_DIR / digest  # records of this manifest moved aside by an earlier run: restore
+    if mine.is_dir():
+        for path in sorted(p for p in mine.rglob("*") if p.is_file()):
+            target = out_dir / path.relative_to(mine)
+            if path.stem in wanted and not target.exists() and target.parent in folders:
+                os.replace(path, target)
+    if foreign:
+        print(f"pgnb: {out_dir}: left alone (not written by pgnb): "
+              f"{[str(p.relative_to(out_dir)) for p in foreign]}", file=sys.stderr)
+    with atomic_path(out_dir / MANIFEST_FILE) as tmp:
+        tmp.write_text(json.dumps({**manifest, "_records": keys}, sort_keys=True, indent=2) + "\n")
     return out_dir
+
+
+def finish_output(out_dir: str | os.PathLike) -> None:
+    "After a complete run: delete the stale records `prepare_output` moved aside (all written by pgnb)."
+    stale = Path(out_dir) / STALE_DIR
+    if stale.is_dir():
+        shutil.rmtree(stale)
+
+# %% ../nbs/02_parallel.ipynb #d8f4bc23
+class DatasetFailed(RuntimeError):
+    "Too many records of a dataset run failed; the message names the first failures."
+
+
+def failed_records(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
+    "`{key: reason}` of the records that carry `failed` = true (the maker caught and recorded the error)."
+    failed = {}
+    for path in map(Path, paths):
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if "failed" in data.files and bool(data["failed"]):
+                    failed[path.stem] = str(data["reason"]) if "reason" in data.files else "(no reason recorded)"
+        except Exception as err:
+            raise RecordError(f"record {path} is unreadable ({type(err).__name__}: {err})") from err
+    return failed
+
+
+def check_failures(paths: list[Path], max_failed: float, what: str = "records") -> dict[str, str]:
+    "`failed_records(paths)`; `DatasetFailed` when all failed or more than the fraction `max_failed`."
+    failed = failed_records(paths)
+    if paths and (len(failed) == len(paths) or len(failed) > max_failed * len(paths)):
+        first = "; ".join(f"{k}: {r[:300]}" for k, r in list(failed.items())[:3])
+        raise DatasetFailed(f"{len(failed)} of {len(paths)} {what} failed (allowed: {max_failed:.0%}); "
+                            f"first: {first}")
+    return failed
+
+
+def dataset_task(make: Callable[[Any], dict], items: Iterable, out_dir: str | os.PathLike, *, manifest: dict,
+                 base, key: Callable[[Any], str], desc: str = "", subdirs: Iterable[str] = (),
+                 outputs: Iterable[str] = (), max_failed: float = 0.0) -> Path:
+    """Make the record `make(item)` of every item into `out_dir` under `manifest` with `base`'s workers,
+    threads and scheduler (see above); the folder."""
+    items = list(items)
+    keys = [key(item) for item in items]
+    _check_keys(keys, items)          # before the folder is touched
+    prepare_output(out_dir, manifest, keys, subdirs, outputs)
+    paths = map_resumable(make, items, out_dir, key=key, workers=base.workers, threads=base.threads,
+                          scheduler_address=base.scheduler_address, desc=desc)
+    check_failures(paths, max_failed, f"records of {desc or manifest.get('dataset', 'the dataset')}")
+    finish_output(out_dir)
+    return Path(out_dir)
+
+
+def record_paths(out_dir: str | os.PathLike, task: str = "", pattern: str = "*.npz") -> list[Path]:
+    """The record files of dataset folder `out_dir` in key order: the keys its manifest lists (all must exist),
+    else the files matching `pattern`. `FileNotFoundError` saying to run `pgnb make <task>` when there are none."""
+    out_dir = Path(out_dir)
+    hint = f"run `pgnb make {task}` first" if task else "run its dataset task first"
+    _, keys = read_manifest(out_dir)
+    if keys is not None:
+        paths = [out_dir / f"{k}.npz" for k in sorted(keys)]
+        missing = [p.name for p in paths if not p.exists()]
+        if missing:
+            raise FileNotFoundError(f"{out_dir}: {len(missing)} of {len(paths)} records missing ({missing[:5]}); "
+                                    f"the run did not finish: {hint}")
+    else:
+        paths = sorted(out_dir.glob(pattern))
+    if not paths:
+        raise FileNotFoundError(f"{out_dir}: no records ({pattern}); {hint}")
+    return paths
+
+
+def read_records(out_dir: str | os.PathLike, task: str = "", pattern: str = "*.npz"):
+    "`(key, record)` for every record of `out_dir` (see `record_paths`), loaded one at a time."
+    for path in record_paths(out_dir, task, pattern):
+        yield path.stem, load_result(path)
 
 # %% ../nbs/02_parallel.ipynb #a0009c0d
 def _kill_and_resume_script(out: Path, calls: Path, n: int, seconds: float, workers: int) -> str:

