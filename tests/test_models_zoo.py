@@ -193,3 +193,10 @@ def test_cuda_matches_cpu(name, crystals):
     expected = model(crystals).detach()
     out = model.to("cuda")(crystals.to("cuda"))
     torch.testing.assert_close(out.detach().cpu(), expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_unknown_hyperparameter_is_named(name):
+    with pytest.raises(ValueError, match=rf"{name}: unknown hyperparameter\(s\) \['hiden'\]"):
+        build_model(name, GRAPH_TASK, hiden=32)
+    build_model(name, GRAPH_TASK, hidden=32, readout="sum")   # the common ones every member takes
