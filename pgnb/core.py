@@ -174,7 +174,7 @@ class BaseParams:
     "Settings every step shares."
     seed: typing.Annotated[int, pydantic.Field(ge=0)]  # master seed; steps derive theirs from it
     device: typing.Literal["cpu", "cuda", "auto"]  # where torch work runs
-    workers: typing.Annotated[int, pydantic.Field(ge=1)]  # Dask LocalCluster worker processes
+    workers: typing.Annotated[int, pydantic.Field(ge=0)]  # Dask LocalCluster worker processes; 0 = in this process
     threads: typing.Annotated[int, pydantic.Field(ge=1)]  # BLAS/torch threads per worker process
     scheduler_address: str  # "" = start a LocalCluster; otherwise an existing Dask scheduler
 

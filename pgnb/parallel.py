@@ -115,8 +115,10 @@ def _limit_threads(threads: int):
 
 
 def _run_item(func: Callable, item, key: str, path: str, threads: int) -> dict:
-    "Compute and save one item; a status record, never an exception."
+    "Compute and save one item (unless a readable record is already there); a status record, never an exception."
     try:
+        if os.path.exists(path) and record_problem(path) is None:  # a rerun of a task whose worker died after
+            return {"key": key, "ok": True}                         # saving: the record is made exactly once
         with _limit_threads(threads):
             result = func(item)
         save_result(path, result)
@@ -210,6 +212,9 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
     finally:
         bar.close()
 
+    for k in keys:  # temporary files of workers killed while saving (every item is finished now)
+        for stale in out_dir.glob(f".{k}.npz.*"):
+            stale.unlink(missing_ok=True)
     failures_path = out_dir / FAILURES_FILE
     if failures:
         failures.sort(key=lambda f: keys.index(f["key"]))

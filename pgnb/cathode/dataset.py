@@ -13,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import BaseParams, ParamsError, params_section, repo_root
-from ..parallel import dataset_manifest, load_result, map_resumable, prepare_output
-from ..runner import task
+from ..core import BaseParams, ParamsError, params_section, repo_root, task
+from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
 from . import analysis, graph
 from .generator import generate_microstructure, regime_config, xray_images
 from .transport import TransportConfig, kedge_energy, simulate_discharge
@@ -80,12 +79,12 @@ def make_cathode_image(index: int, params: CathodeImagesParams, seed: int) -> di
     below, above = xray_images(phase, _rng(seed, index, 1), noise=params.xray_noise)
     record = dict(index=np.int64(index), phase=phase.astype(np.uint8), instances=instances.astype(np.int32),
                   xray_below=below, xray_above=above)
-    for name, limited in (("", True), ("control_", False)):
+    for name, limited in (("", True), ("control_", False)):  # no wall-clock field: same params, same bytes
         res = simulate_discharge(phase, instances, params.transport(limited), _rng(seed, index, 2))
         energy = kedge_energy(res.x, _rng(seed, index, 3), noise_eV=params.kedge_noise_eV)
         record.update({f"{name}x": res.x.astype(np.float32), f"{name}energy": energy.astype(np.float32),
                        f"{name}time_s": res.time_s, f"{name}voltage": res.voltage,
-                       f"{name}current_A": res.current_A, f"{name}factor_s": np.float64(res.factor_s),
+                       f"{name}current_A": res.current_A,
                        f"{name}residual": np.float64(res.residual), f"{name}lu_nnz": np.int64(res.lu_nnz),
                        f"{name}rejected": np.float64(res.rejected),
                        f"{name}redistributed": np.float64(res.redistributed),
@@ -106,22 +105,15 @@ def image_key(index: int) -> str:
 @task("cathode/images", section="cathode_images")
 def make_cathode_dataset(params: CathodeImagesParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Generate the synthetic cathode images into `artifacts/cathode/images/`."
-    out_dir = Path(out_dir or repo_root() / "artifacts" / "cathode" / "images")
-    keys = [image_key(i) for i in range(params.n_images)]
-    prepare_output(out_dir, dataset_manifest("cathode_images", params, base, ignore=("n_images",), code=RECORD_CODE),
-                   keys)
-    map_resumable(partial(make_cathode_image, params=params, seed=base.seed), range(params.n_images), out_dir,
-                  key=image_key, workers=base.workers, threads=base.threads,
-                  scheduler_address=base.scheduler_address, desc="cathode images")
-    return out_dir
+    return dataset_task(partial(make_cathode_image, params=params, seed=base.seed), range(params.n_images),
+                        out_dir or repo_root() / "artifacts" / "cathode" / "images", key=image_key, base=base,
+                        manifest=dataset_manifest("cathode_images", params, base, ignore=("n_images",),
+                                                  code=RECORD_CODE), desc="cathode images")
 
 
 def load_images(out_dir: str | Path) -> list[dict]:
     "All records of a cathode image folder, in key order."
-    paths = sorted(Path(out_dir).glob("image_*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{out_dir}: no cathode images (image_*.npz); run `pgnb make cathode/images` first")
-    return [load_result(p) for p in paths]
+    return [load_result(p) for p in record_paths(out_dir, "cathode/images", "image_*.npz")]
 
 # %% ../../nbs/44_cathode.dataset.ipynb #a66244cf
 def analyse_image(record: dict, instances: str = "watershed", kernel: int = 7, min_nmc_px: int = 100,

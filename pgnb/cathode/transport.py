@@ -145,6 +145,11 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
     ct = ((flat_p[a] == NMC) & (flat_p[b] == SSE)) | ((flat_p[a] == SSE) & (flat_p[b] == NMC))
     nmc_face = np.where(flat_p[a] == NMC, a, b)[ct]
     sse_face = np.where(flat_p[a] == NMC, b, a)[ct]
+    if config.transport_limited and not ct.any():  # Li⁺ reaches NMC only across NMC|SSE faces
+        present = {int(c): int((flat_p == c).sum()) for c in np.unique(flat_p)}
+        raise ValueError(f"the slice has no NMC|SSE interface (pixels per phase code: {present}; NMC = {NMC}, "
+                         f"SSE = {SSE}): with transport_limited=True no lithium can enter the NMC, so the "
+                         "discharge is undefined")
     if not config.transport_limited:  # both carriers everywhere: every face of every particle's outline reacts
         other = flat_i[a] != flat_i[b]
         side_a, side_b = other & (flat_p[a] == NMC), other & (flat_p[b] == NMC)
@@ -378,3 +383,6 @@ def kedge_energy(x: np.ndarray, rng: np.random.Generator, noise_eV: float = 0.6,
     "Ni K-edge energy (eV) per pixel from lithiation `x` (NaN stays NaN) with Gaussian noise `noise_eV`."
     x = np.asarray(x, dtype=np.float64)
     return e_charged + (e_discharged - e_charged) * x + rng.normal(0, noise_eV, x.shape)
+# a slice without an NMC|SSE interface (all NMC) is refused with the reason, not a singular factorisation
+test_fail(lambda: simulate_discharge(np.full((32, 32), NMC), np.ones((32, 32), int), TransportConfig(),
+                                     np.random.default_rng(0)), contains="no NMC|SSE interface")

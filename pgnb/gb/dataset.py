@@ -13,18 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
-from ..parallel import dataset_manifest, load_result, map_resumable, prepare_output
-from ..runner import task
+from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root, task
+from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
 from . import bicrystal as bc
 from . import nanocrystal as ncr
 from .lammps import POTENTIAL, RelaxationError, potential_file
 from .sfd import SFD_NAMES, strain_functionals
 
 # %% auto #0
-__all__ = ['AXIS_KEYS', 'RECORD_CODE', 'NANOCRYSTAL_ID', 'STGBParams', 'NanocrystalParams', 'stgb_items', 'stgb_key',
-           'make_stgb_state', 'record_atoms', 'write_xyz', 'stgb_table', 'load_structure', 'make_stgb_dataset',
-           'nanocrystal_key', 'make_nanocrystal_sample', 'make_nanocrystal_dataset']
+__all__ = ['AXIS_KEYS', 'RECORD_CODE', 'MAX_FAILED', 'NANOCRYSTAL_ID', 'STGBParams', 'NanocrystalParams', 'stgb_items',
+           'stgb_key', 'make_stgb_state', 'record_atoms', 'write_xyz', 'stgb_table', 'load_structure',
+           'make_stgb_dataset', 'nanocrystal_key', 'make_nanocrystal_sample', 'make_nanocrystal_dataset']
 
 # %% ../../nbs/24_gb.dataset.ipynb #370a2fcf
 AXIS_KEYS = tuple(bc.TILT_AXES)
@@ -171,11 +170,8 @@ def _scalars(record: dict) -> dict:
 def stgb_table(out_dir: str | Path, duplicate_tol: float = 0.1) -> pd.DataFrame:
     """One row per state in `out_dir` (key, GB, axis, Σ, θ, plane, translation, cutoff, GB energy mJ/m², atom
     count, failed/reason), with `duplicate_of` (key of the first equal state) and `is_minimum` per GB."""
-    paths = sorted(Path(out_dir).glob("*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{out_dir}: no STGB records (*.npz); run `pgnb make gb/stgb` first")
     rows = []
-    for path in paths:
+    for path in record_paths(out_dir, "gb/stgb"):
         rec = load_result(path)
         rows.append(dict(key=path.stem, **_scalars(rec)))
     table = pd.DataFrame(rows)
@@ -230,15 +226,17 @@ def _manifest(kind: str, params, base: BaseParams) -> dict:
                             potential={"file": pot.name, "md5": POTENTIAL["md5"], "citation": POTENTIAL["citation"]})
 
 
+MAX_FAILED = 0.5
+"Share of failed relaxations above which a dataset run fails (a failed state is a record with its reason)."
+
+
 @task("gb/stgb", section="gb_stgb")
 def make_stgb_dataset(params: STGBParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Relax every metastable STGB state into `artifacts/gb/stgb/`; `records.csv`, `summary.json`, `xyz/`."
-    out_dir = Path(out_dir or repo_root() / "artifacts" / "gb" / "stgb")
-    items = stgb_items(params)
-    keys = [stgb_key(it) for it in items]
-    prepare_output(out_dir, _manifest("stgb", params, base), keys, subdirs=["xyz"])
-    map_resumable(partial(make_stgb_state, params=params), items, out_dir, key=stgb_key, workers=base.workers,
-                  threads=base.threads, scheduler_address=base.scheduler_address, desc="STGB states")
+    out_dir = dataset_task(partial(make_stgb_state, params=params), stgb_items(params),
+                           out_dir or repo_root() / "artifacts" / "gb" / "stgb", key=stgb_key, base=base,
+                           manifest=_manifest("stgb", params, base), subdirs=["xyz"],
+                           outputs=["records.csv", "summary.json"], max_failed=MAX_FAILED, desc="STGB states")
     table = stgb_table(out_dir, params.duplicate_tol)
     for row in table[~table.failed].itertuples():
         xyz = out_dir / "xyz" / f"{row.key}.xyz"
@@ -283,13 +281,11 @@ def make_nanocrystal_sample(index: int, params: NanocrystalParams, seed: int) ->
 @task("gb/nanocrystal", section="gb_nanocrystal")
 def make_nanocrystal_dataset(params: NanocrystalParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Relaxed Voronoi nanocrystals into `artifacts/gb/nanocrystal/` (+ `xyz/`)."
-    out_dir = Path(out_dir or repo_root() / "artifacts" / "gb" / "nanocrystal")
-    keys = [nanocrystal_key(i) for i in range(params.n_samples)]
-    prepare_output(out_dir, _manifest("nanocrystal", params, base), keys, subdirs=["xyz"])
-    map_resumable(partial(make_nanocrystal_sample, params=params, seed=base.seed), range(params.n_samples),
-                  out_dir, key=nanocrystal_key, workers=base.workers, threads=base.threads,
-                  scheduler_address=base.scheduler_address, desc="nanocrystals")
-    for key in keys:
+    out_dir = dataset_task(partial(make_nanocrystal_sample, params=params, seed=base.seed), range(params.n_samples),
+                           out_dir or repo_root() / "artifacts" / "gb" / "nanocrystal", key=nanocrystal_key,
+                           base=base, manifest=_manifest("nanocrystal", params, base), subdirs=["xyz"],
+                           desc="nanocrystals")
+    for key in map(nanocrystal_key, range(params.n_samples)):
         xyz = out_dir / "xyz" / f"{key}.xyz"
         if not xyz.exists():
             rec = load_result(out_dir / f"{key}.npz")

@@ -15,33 +15,39 @@ import numpy as np
 import pandas as pd
 import torch
 from torch_geometric.data import Data
+import pydantic
 
-from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root
+from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root, task
 from . import bvse, network, structures as st
-from ..parallel import dataset_manifest, map_resumable, prepare_output
-from ..runner import task
+from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
 
 # %% auto #0
-__all__ = ['RECORD_CODE', 'LiDatasetParams', 'select_recipes', 'analyse_structure', 'make_record', 'make_dataset', 'load_records',
-           'load_graphs']
+__all__ = ['RECORD_CODE', 'MAX_FAILED', 'LiDatasetParams', 'select_recipes', 'analyse_structure', 'make_record', 'cif_key',
+           'make_dataset', 'load_records', 'load_graphs']
 
 # %% ../../nbs/33_li.dataset.ipynb #5769f856
+_Count = typing.Annotated[int, pydantic.Field(ge=1)]
+_NonNegative = typing.Annotated[int, pydantic.Field(ge=0)]
+_Positive = typing.Annotated[float, pydantic.Field(gt=0)]
+_Fraction = typing.Annotated[float, pydantic.Field(gt=0, lt=1)]
+
+
 @params_section("li_dataset")
 @dataclasses.dataclass(frozen=True)
 class LiDatasetParams:
     "The li dataset (seed 002 §3.1)."
-    n_structures: int        # paper: 2150
+    n_structures: _Count     # paper: 2150
     families: list[str]      # [] = every family of pgnb.li.structures.FAMILIES
-    radius_tolerance: float  # relative Shannon-radius tolerance of a substitution
-    mix_fractions: list[float]
-    orderings: int           # orderings per mixed recipe (lowest Ewald energies)
-    relax_steps: int         # CHGNet FIRE steps; 0 = no relaxation; paper: 500
-    relax_max_atoms: int     # relax only cells with at most this many atoms; 0 = all (paper)
-    fmax: float              # eV/Å, relaxation stops below it
-    resolution: float        # BVSE grid step, Å
-    r_cut: float             # BVSE cutoff, Å
+    radius_tolerance: _Fraction  # relative Shannon-radius tolerance of a substitution
+    mix_fractions: list[_Fraction]
+    orderings: _Count        # orderings per mixed recipe (lowest Ewald energies)
+    relax_steps: _NonNegative    # CHGNet FIRE steps; 0 = no relaxation; paper: 500
+    relax_max_atoms: _NonNegative  # relax only cells with at most this many atoms; 0 = all (paper)
+    fmax: _Positive          # eV/Å, relaxation stops below it
+    resolution: typing.Annotated[float, pydantic.Field(ge=0.05, le=1.0)]  # BVSE grid step, Å (bvlain's range)
+    r_cut: _Positive         # BVSE cutoff, Å
     radii: typing.Literal["ase", "softbv"]
-    graph_cutoff: float      # crystal-graph neighbour cutoff, Å (CGCNN: 8)
+    graph_cutoff: _Positive  # crystal-graph neighbour cutoff, Å (CGCNN: 8)
     cif_folder: str          # '' = the family library; else a folder of CIFs under data/ (opt-in real data)
 
     def check(self):
@@ -50,10 +56,6 @@ class LiDatasetParams:
         if unknown:
             raise ParamsError(f"{where}: key 'families' has unknown families {sorted(unknown)}; "
                               f"known: {sorted(st.FAMILIES)}")
-        if self.n_structures < 1 or self.orderings < 1 or self.relax_steps < 0:
-            raise ParamsError(f"{where}: need n_structures >= 1, orderings >= 1, relax_steps >= 0")
-        if not 0 < self.radius_tolerance < 1 or not all(0 < f < 1 for f in self.mix_fractions):
-            raise ParamsError(f"{where}: need 0 < radius_tolerance < 1 and mix_fractions in (0, 1)")
 
 # %% ../../nbs/33_li.dataset.ipynb #c1f3537a
 def select_recipes(params: LiDatasetParams, seed: int) -> list[st.Recipe]:
@@ -100,20 +102,37 @@ def make_record(item, params: LiDatasetParams) -> dict:
     "The record of one recipe (or `(name, Structure)` from a CIF folder); a failure is a record with its reason."
     family = item.family if isinstance(item, st.Recipe) else "cif"
     try:
-        structure = st.build_structure(item) if isinstance(item, st.Recipe) else item[1]
+        structure = st.build_structure(item) if isinstance(item, st.Recipe) else item.structure
         if not bvse._has_oxidation_states(structure):   # user CIFs: bond-valence oxidation states
             from pymatgen.analysis.bond_valence import BVAnalyzer
-            structure = BVAnalyzer().get_oxi_state_decorated_structure(structure)
+            try:
+                structure = BVAnalyzer().get_oxi_state_decorated_structure(structure)
+            except ValueError as err:
+                raise st.StructureError(f"{structure.composition.reduced_formula}: the CIF gives no oxidation "
+                                        f"states and bond valence cannot assign them ({err}); add them to the "
+                                        "CIF (_atom_type_oxidation_number)") from None
         record = analyse_structure(structure, params)
         record.update(failed=0, reason="")
     except Exception as err:   # recorded, reported by the study notebook; the run goes on
         record = {"failed": 1, "reason": f"{type(err).__name__}: {err}"[:2000]}
     record.update(family=family)
+    if isinstance(item, st.CifStructure):   # where the record came from
+        record.update(cif_file=item.name, cif_sha256=item.sha256)
     return record
 
 # %% ../../nbs/33_li.dataset.ipynb #240b1bfa
 RECORD_CODE = ("pgnb.li.structures", "pgnb.li.network", "pgnb.li.bvse", "pgnb.li.dataset")
 "The modules whose code makes a record (the dataset stage's code dependencies)."
+
+
+MAX_FAILED = 0.5
+"Share of failed records above which the dataset run fails (the family library fails none; user CIFs may fail some)."
+
+
+def cif_key(item: st.CifStructure) -> str:
+    "`cif_<relative path>_<12 hex digits of the file's SHA-256>`: a renamed, moved or edited CIF is a new record."
+    stem = item.name[:-len(".cif")] if item.name.endswith(".cif") else item.name
+    return "cif_" + "".join(c if c.isalnum() or c in "._-" else "_" for c in stem) + "_" + item.sha256[:12]
 
 
 @task("li/dataset", section="li_dataset")
@@ -122,54 +141,52 @@ def make_dataset(params: LiDatasetParams, base: BaseParams, out_dir: str | Path 
     out_dir = Path(out_dir or repo_root() / "artifacts" / "li" / "dataset")
     if params.cif_folder:
         read, failed = st.read_cif_folder(repo_root() / params.cif_folder)
-        items = sorted(read.items())[:params.n_structures]
-        key = lambda item: "cif_" + "".join(c if c.isalnum() or c in "._-" else "_" for c in item[0])
+        items, key = [read[name] for name in sorted(read)][:params.n_structures], cif_key
+        if not items:
+            raise FileNotFoundError(f"params section 'li_dataset', key 'cif_folder': no readable CIF in "
+                                    f"{repo_root() / params.cif_folder}; unreadable: {failed[:3]}")
     else:
         items, failed = select_recipes(params, base.seed), []
         key = lambda recipe: recipe.key
-    manifest = dataset_manifest("li", params, base, ignore=("n_structures",), code=RECORD_CODE)
-    prepare_output(out_dir, manifest, [key(it) for it in items])
+    out_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(out_dir / "_unreadable_cifs.json") as tmp:
         tmp.write_text(json.dumps(failed, indent=2) + "\n")
-    map_resumable(partial(make_record, params=params), items, out_dir, key=key, workers=base.workers,
-                  threads=base.threads, scheduler_address=base.scheduler_address, desc="li structures")
-    return out_dir
+    manifest = dataset_manifest("li", params, base, ignore=("n_structures",), code=RECORD_CODE)
+    return dataset_task(partial(make_record, params=params), items, out_dir, key=key, base=base, manifest=manifest,
+                        outputs=["_unreadable_cifs.json"], max_failed=MAX_FAILED, desc="li structures")
 
 # %% ../../nbs/33_li.dataset.ipynb #bb2d875c
 def load_records(out_dir: str | Path) -> pd.DataFrame:
     "One row per record: key, family, formula, failed, reason, barriers, graph sizes, relaxation info."
-    paths = sorted(Path(out_dir).glob("*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{out_dir}: no records (*.npz); run `pgnb make li/dataset` first")
     rows = []
-    for path in paths:
-        with np.load(path) as r:
-            row = {"key": path.stem, "family": str(r["family"]), "failed": bool(r["failed"]), "reason": str(r["reason"])}
-            if not row["failed"]:
-                row.update(formula=str(r["formula"]), n_atoms=len(r["numbers"]), ea_1d=float(r["ea_1d"]),
-                           ea_2d=float(r["ea_2d"]), ea_3d=float(r["ea_3d"]), in_nodes=len(r["in_x"]),
-                           in_edges=r["in_edge_index"].shape[1], cg_edges=r["cg_edge_index"].shape[1],
-                           **{k: float(r[k]) for k in r.files if k.startswith("relax_")})
-            rows.append(row)
+    for path in record_paths(out_dir, "li/dataset"):
+        r = load_result(path)
+        row = {"key": path.stem, "family": str(r["family"]), "failed": bool(r["failed"]), "reason": str(r["reason"])}
+        if not row["failed"]:
+            row.update(formula=str(r["formula"]), n_atoms=len(r["numbers"]), ea_1d=float(r["ea_1d"]),
+                       ea_2d=float(r["ea_2d"]), ea_3d=float(r["ea_3d"]), in_nodes=len(r["in_x"]),
+                       in_edges=r["in_edge_index"].shape[1], cg_edges=r["cg_edge_index"].shape[1],
+                       **{k: float(r[k]) for k in r if k.startswith("relax_")})
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
 def load_graphs(out_dir: str | Path, kind: str = "in") -> list[Data]:
     "PyG graphs of the successful records: `kind='in'` interstitial networks, `'cg'` crystal graphs; y = Ea 1D/2D/3D (eV)."
+    if kind not in ("in", "cg"):
+        raise ValueError(f"kind must be 'in' or 'cg', got {kind!r}")
     graphs = []
-    for path in sorted(Path(out_dir).glob("*.npz")):
-        with np.load(path) as r:
-            if int(r["failed"]):
-                continue
-            y = torch.tensor([[float(r["ea_1d"]), float(r["ea_2d"]), float(r["ea_3d"])]], dtype=torch.float32)
-            if kind == "in":
-                g = Data(x=torch.from_numpy(r["in_x"]), edge_index=torch.from_numpy(r["in_edge_index"]),
-                         edge_attr=torch.from_numpy(r["in_edge_attr"]), pos=torch.from_numpy(r["in_pos"]), y=y)
-            elif kind == "cg":
-                g = Data(x=torch.from_numpy(r["cg_x"]), edge_index=torch.from_numpy(r["cg_edge_index"]),
-                         edge_attr=torch.from_numpy(network.gaussian_expansion(r["cg_distance"])).float(), y=y)
-            else:
-                raise ValueError(f"kind must be 'in' or 'cg', got {kind!r}")
-            g.key = path.stem
-            graphs.append(g)
+    for path in record_paths(out_dir, "li/dataset"):
+        r = load_result(path)
+        if int(r["failed"]):
+            continue
+        y = torch.tensor([[float(r["ea_1d"]), float(r["ea_2d"]), float(r["ea_3d"])]], dtype=torch.float32)
+        if kind == "in":
+            g = Data(x=torch.from_numpy(r["in_x"]), edge_index=torch.from_numpy(r["in_edge_index"]),
+                     edge_attr=torch.from_numpy(r["in_edge_attr"]), pos=torch.from_numpy(r["in_pos"]), y=y)
+        else:
+            g = Data(x=torch.from_numpy(r["cg_x"]), edge_index=torch.from_numpy(r["cg_edge_index"]),
+                     edge_attr=torch.from_numpy(network.gaussian_expansion(r["cg_distance"])).float(), y=y)
+        g.key = path.stem
+        graphs.append(g)
     return graphs

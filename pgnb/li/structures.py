@@ -6,18 +6,21 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import warnings
 from fractions import Fraction
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from pymatgen.core import Composition, Element, Lattice, Species, Structure
 
 # %% auto #0
-__all__ = ['ORIGIN2_TO_PYMATGEN', 'CATIONS', 'HALIDES', 'FAMILIES', 'from_wyckoff', 'reference_structures', 'li_anion_distances',
-           'shannon_radius', 'FamilySite', 'Family', 'shipped_structure', 'site_options', 'Recipe',
-           'substitution_catalogue', 'StructureError', 'build_structure', 'relax_structure', 'read_cif_folder']
+__all__ = ['ORIGIN2_TO_PYMATGEN', 'CATIONS', 'HALIDES', 'FAMILIES', 'MIN_SITE_DISTANCE', 'from_wyckoff', 'reference_structures',
+           'li_anion_distances', 'shannon_radius', 'FamilySite', 'Family', 'shipped_structure', 'site_options',
+           'Recipe', 'substitution_catalogue', 'StructureError', 'build_structure', 'relax_structure', 'CifStructure',
+           'check_structure', 'read_cif_folder']
 
 # %% ../../nbs/30_li.structures.ipynb #204966f7
 ORIGIN2_TO_PYMATGEN = {"I4_1/acd": (0.0, -0.25, 0.125), "Fd-3m": (0.125, 0.125, 0.125)}
@@ -404,14 +407,55 @@ def relax_structure(structure: Structure, steps: int = 500, fmax: float = 0.05,
     return out, info
 
 # %% ../../nbs/30_li.structures.ipynb #aeb9ee64
-def read_cif_folder(folder: str | Path) -> tuple[dict[str, Structure], list[dict]]:
-    "Structures of every `*.cif` under `folder` (keyed by file stem) and `[{file, error}]` for the ones that failed."
+MIN_SITE_DISTANCE = 0.5  # Å: closer sites are overlapping atoms
+
+
+class CifStructure(NamedTuple):
+    "A structure read from a CIF collection: its path relative to the folder, the file's SHA-256, the structure."
+    name: str
+    sha256: str
+    structure: Structure
+
+
+def check_structure(structure: Structure) -> None:
+    "Raise `StructureError` naming the sites or species when `structure` is disordered, overlapping or unsupported."
+    formula = structure.composition.reduced_formula
+    disordered = [i for i, site in enumerate(structure) if not site.is_ordered]
+    if disordered:
+        i = disordered[0]
+        raise StructureError(f"{formula}: partial occupancy on {len(disordered)} site(s), e.g. site {i} "
+                             f"({structure[i].species}) at {np.round(structure[i].frac_coords, 4).tolist()}; "
+                             "pgnb analyses ordered structures only (enumerate orderings first)")
+    unsupported = sorted({str(sp) for sp in structure.composition if not isinstance(sp, (Element, Species))
+                          or sp.symbol not in _bvse_elements()})
+    if unsupported:
+        raise StructureError(f"{formula}: unsupported species {unsupported} (no BVSE parameters)")
+    if len(structure) > 1:
+        dist = structure.distance_matrix
+        np.fill_diagonal(dist, np.inf)
+        i, j = np.unravel_index(np.argmin(dist), dist.shape)
+        if dist[i, j] < MIN_SITE_DISTANCE:
+            raise StructureError(f"{formula}: overlapping atoms: site {i} ({structure[i].species_string}) and site "
+                                 f"{j} ({structure[j].species_string}) are {dist[i, j]:.3f} Å apart "
+                                 f"(< {MIN_SITE_DISTANCE} Å)")
+
+
+def _bvse_elements() -> set[str]:
+    "Elements with a principal quantum number in bvlain's tables (the BVSE Coulomb term needs it)."
+    from pgnb.li.bvse import _bvlain_tables
+    return {Element.from_Z(z).symbol for z in _bvlain_tables()[1] if 0 < z < 119}
+
+
+def read_cif_folder(folder: str | Path) -> tuple[dict[str, CifStructure], list[dict]]:
+    """Every `*.cif` under `folder`, keyed by its relative path, as `CifStructure`s; and `[{file, error}]` for
+    the files that cannot be read or analysed (see above)."""
     from pymatgen.io.cif import CifParser
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"CIF folder {folder} does not exist")
     structures, failures = {}, []
     for path in sorted(folder.rglob("*.cif")):
+        name = path.relative_to(folder).as_posix()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -421,7 +465,8 @@ def read_cif_folder(folder: str | Path) -> tuple[dict[str, Structure], list[dict
             structure = parsed[0]
             if "Li" not in {el.symbol for el in structure.composition.elements}:
                 raise StructureError(f"no Li in {structure.composition.reduced_formula}")
-            structures[path.stem] = structure
+            check_structure(structure)
+            structures[name] = CifStructure(name, hashlib.sha256(path.read_bytes()).hexdigest(), structure)
         except Exception as err:
             failures.append({"file": str(path), "error": f"{type(err).__name__}: {err}"})
             warnings.warn(f"{path}: skipped ({type(err).__name__}: {err})")

@@ -14,17 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ..orientations import random_euler
-from ..core import BaseParams, ParamsError, params_section, repo_root
-from ..parallel import dataset_manifest, map_resumable, prepare_output
+from ..core import BaseParams, ParamsError, params_section, repo_root, task
+from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
 from . import homogenize as hom
 from . import microstructure as ms
-from ..runner import task
 
 # %% auto #0
-__all__ = ['Discretization', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'RECORD_CODE', 'VoronoiDatasetParams',
+__all__ = ['Discretization', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'RECORD_CODE', 'load_record', 'VoronoiDatasetParams',
            'ExtrapolationDatasetParams', 'sample_rng', 'pack_microstructure', 'unpack_euler', 'unpack_properties',
            'make_voronoi_sample', 'extrapolation_cubes', 'n_cubes', 'make_extrapolation_cube', 'voronoi_key',
-           'extrapolation_key', 'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_record', 'load_records']
+           'extrapolation_key', 'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_records']
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #a4929601
 Discretization = typing.Literal["fourier", "willot", "finite_volume"]
@@ -205,40 +204,30 @@ def extrapolation_key(item: tuple[int, int]) -> str:
 @task("polycrystal/voronoi", section="polycrystal_voronoi")
 def make_voronoi_dataset(params: VoronoiDatasetParams, base: BaseParams, out_dir: str | Path | None = None) -> Path:
     "Generate and solve the Voronoi dataset into `artifacts/polycrystal/voronoi/`."
-    out_dir = Path(out_dir or repo_root() / "artifacts" / "polycrystal" / "voronoi")
-    keys = [voronoi_key(i) for i in range(params.n_samples)]
-    prepare_output(out_dir, dataset_manifest("voronoi", params, base, ignore=("n_samples",), code=RECORD_CODE), keys)
-    map_resumable(partial(make_voronoi_sample, params=params, seed=base.seed), range(params.n_samples), out_dir,
-                  key=voronoi_key, workers=base.workers, threads=base.threads,
-                  scheduler_address=base.scheduler_address, desc="voronoi microstructures")
-    return out_dir
+    return dataset_task(partial(make_voronoi_sample, params=params, seed=base.seed), range(params.n_samples),
+                        out_dir or repo_root() / "artifacts" / "polycrystal" / "voronoi", key=voronoi_key, base=base,
+                        manifest=dataset_manifest("voronoi", params, base, ignore=("n_samples",), code=RECORD_CODE),
+                        desc="voronoi microstructures")
 
 
 @task("polycrystal/extrapolation", section="polycrystal_extrapolation")
 def make_extrapolation_dataset(params: ExtrapolationDatasetParams, base: BaseParams,
                                out_dir: str | Path | None = None) -> Path:
     "Generate and solve the extrapolation cubes into `artifacts/polycrystal/extrapolation/`."
-    out_dir = Path(out_dir or repo_root() / "artifacts" / "polycrystal" / "extrapolation")
     items = [(size, cube) for size in params.cube_sizes for cube in range(n_cubes(params, size))]
-    prepare_output(out_dir, dataset_manifest("extrapolation", params, base, code=RECORD_CODE), [extrapolation_key(it) for it in items])
-    map_resumable(partial(make_extrapolation_cube, params=params, seed=base.seed), items, out_dir,
-                  key=extrapolation_key, workers=base.workers, threads=base.threads,
-                  scheduler_address=base.scheduler_address, desc="extrapolation cubes")
-    return out_dir
+    return dataset_task(partial(make_extrapolation_cube, params=params, seed=base.seed), items,
+                        out_dir or repo_root() / "artifacts" / "polycrystal" / "extrapolation", key=extrapolation_key,
+                        base=base, manifest=dataset_manifest("extrapolation", params, base, code=RECORD_CODE),
+                        desc="extrapolation cubes")
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #66dbf2fc
-def load_record(path: str | Path) -> dict:
-    "All arrays of one record."
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
+load_record = load_result  # all arrays of one record
 
 
 def load_records(out_dir: str | Path) -> pd.DataFrame:
     "A tidy DataFrame of the scalar content of every record in `out_dir`."
     out_dir = Path(out_dir)
-    paths = sorted(p for p in out_dir.glob("*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{out_dir}: no records (*.npz); run its dataset stage first")
+    paths = record_paths(out_dir, f"polycrystal/{out_dir.name}")
     rows = []
     for path in paths:
         rec = load_record(path)
