@@ -27,9 +27,9 @@ def build_nanocrystal(box: float, n_grains: int, rng: np.random.Generator, a0: f
     R = euler_to_matrix(euler)
     tree = cKDTree(seeds, boxsize=box)
     parts, labels = [], []
-    lo, hi = np.zeros(3), np.full(3, box)
-    for g in range(n_grains):
-        points = _fcc_points(R[g], lo, hi, a0)
+    for g in range(n_grains):   # grain g's lattice filled in the cube of edge `box` centred on its seed, which holds its
+        # whole periodic Voronoi cell: no lattice seam (overlaps, voids) where a grain crosses the periodic boundary
+        points = _fcc_points(R[g], seeds[g] - box / 2, seeds[g] + box / 2, a0)
         owner = tree.query(points % box)[1]
         keep = points[owner == g]
         parts.append(keep)
