@@ -212,3 +212,16 @@ def test_unknown_hyperparameter_is_named(name):
     with pytest.raises(ValueError, match=rf"{name}: unknown hyperparameter\(s\) \['hiden'\]"):
         build_model(name, GRAPH_TASK, hiden=32)
     build_model(name, GRAPH_TASK, hidden=32, readout="sum")   # the common ones every member takes
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_transfer_from_copies_all_but_the_head(name, crystals):
+    source = _build(name, GRAPH_TASK)
+    target = _build(name, TaskDims(node_in=8, edge_in=2, out=1, has_edge_vec=True))
+    torch.manual_seed(1)
+    for p in source.parameters():   # make the source differ from any fresh initialisation
+        p.data.add_(torch.randn_like(p) * 0.1)
+    copied = target.transfer_from(source)
+    assert copied and not any(k.startswith("head.") for k in copied)
+    with torch.no_grad():
+        torch.testing.assert_close(target.node_embeddings(crystals), source.node_embeddings(crystals))
