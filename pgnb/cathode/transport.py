@@ -383,6 +383,3 @@ def kedge_energy(x: np.ndarray, rng: np.random.Generator, noise_eV: float = 0.6,
     "Ni K-edge energy (eV) per pixel from lithiation `x` (NaN stays NaN) with Gaussian noise `noise_eV`."
     x = np.asarray(x, dtype=np.float64)
     return e_charged + (e_discharged - e_charged) * x + rng.normal(0, noise_eV, x.shape)
-# a slice without an NMC|SSE interface (all NMC) is refused with the reason, not a singular factorisation
-test_fail(lambda: simulate_discharge(np.full((32, 32), NMC), np.ones((32, 32), int), TransportConfig(),
-                                     np.random.default_rng(0)), contains="no NMC|SSE interface")
