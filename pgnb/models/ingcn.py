@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import GCNConv, SAGPooling, TopKPooling, global_max_pool, global_mean_pool
+from torch_geometric.utils import to_torch_csr_tensor
 
 from .registry import TaskDims, register_model
 
@@ -29,8 +30,10 @@ class INGCN(nn.Module):
     a hierarchical readout (the sum over levels of [mean ‖ max] of the kept nodes) and an MLP head (Eq. 2)."""
     def __init__(self, node_in: int, out: int = 1, hidden: Sequence[int] = (128, 128, 128),
                  ratios: Sequence[float] = (0.9, 0.8, 0.9), activation: Literal["sigmoid", "relu"] = "sigmoid",
-                 pooling: Literal["sag", "topk"] = "sag", head: Sequence[int] = (64,), dropout: float = 0.0):
+                 pooling: Literal["sag", "topk"] = "sag", head: Sequence[int] = (64,), dropout: float = 0.0,
+                 sparse: bool = True):
         super().__init__()
+        self.sparse = sparse
         if len(hidden) != len(ratios) or not hidden:
             raise ValueError(f"INGCN: one pooling ratio per GCN layer, got hidden={list(hidden)} ratios={list(ratios)}")
         if activation not in _ACTIVATIONS:
@@ -59,7 +62,9 @@ class INGCN(nn.Module):
         num_graphs = int(batch.max()) + 1 if batch.numel() else 0
         readout = 0
         for conv, pool in zip(self.convs, self.pools):
-            x = self.act(conv(x, edge_index))
+            # the same Eq. (1) either way; a CSR adjacency (rows = targets) runs ~3x faster on CPU than scatter
+            adj = to_torch_csr_tensor(edge_index.flip(0), size=(x.size(0), x.size(0))) if self.sparse else edge_index
+            x = self.act(conv(x, adj))
             x, edge_index, _, batch, _, _ = pool(x, edge_index, batch=batch)
             readout = readout + torch.cat([global_mean_pool(x, batch, num_graphs), global_max_pool(x, batch, num_graphs)], 1)
         return self.head(readout)
