@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydantic
 
 from ..core import BaseParams, ParamsError, params_section, repo_root, task
 from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
@@ -28,35 +29,20 @@ __all__ = ['CATHODE_ID', 'RECORD_CODE', 'CathodeImagesParams', 'make_cathode_ima
 @dataclasses.dataclass(frozen=True)
 class CathodeImagesParams:
     "The synthetic cathode dataset (seed 004)."
-    n_images: int             # paper: 73 analysis images
-    size: int                 # image edge, pixels of 20 nm
+    n_images: pydantic.PositiveInt  # paper: 73 analysis images
+    size: typing.Annotated[int, pydantic.Field(ge=32)]  # image edge, pixels of 20 nm
     regime: typing.Literal["paper", "dense"]
-    c_rate: float             # SI: 0.33 C
-    sigma_nmc_S_m: float      # electronic conductivity of NMC
-    g3d_S: float              # mean conductance of each particle's unseen 3D link
-    diffusivity_m2_s: float   # Li diffusivity in NMC
-    hold_s: float             # potentiostatic hold at the cut-off
-    rest_s: float             # rest before imaging (SI: 1-2 days ex situ)
-    two_peak_fraction: float  # share of NMC with an internal diffusion barrier
-    kedge_noise_eV: float     # per-pixel noise of the Ni K-edge energy
-    xray_noise: float         # noise of the absorption images (optical density units)
-    n_steps: int = 40         # time steps per 1/c_rate hours
-    pixel_step: str = "newton"  # newton (exact OCV, converges) | split (earlier scheme; see the transport notebook)
-
-    def check(self):
-        where = "params section 'cathode_images'"
-        if self.n_images < 1 or self.size < 32:
-            raise ParamsError(f"{where}: need n_images >= 1 and size >= 32, got {self.n_images}, {self.size}")
-        if min(self.c_rate, self.sigma_nmc_S_m, self.diffusivity_m2_s) <= 0:
-            raise ParamsError(f"{where}: c_rate, sigma_nmc_S_m and diffusivity_m2_s must be > 0")
-        if min(self.g3d_S, self.hold_s, self.rest_s, self.kedge_noise_eV, self.xray_noise) < 0:
-            raise ParamsError(f"{where}: g3d_S, hold_s, rest_s and the noises must be >= 0")
-        if self.n_steps < 1:
-            raise ParamsError(f"{where}: n_steps must be >= 1, got {self.n_steps}")
-        if self.pixel_step not in ("newton", "split"):
-            raise ParamsError(f"{where}: pixel_step must be 'newton' or 'split', got {self.pixel_step!r}")
-        if not 0 <= self.two_peak_fraction <= 1:
-            raise ParamsError(f"{where}: two_peak_fraction must be in [0, 1]")
+    c_rate: pydantic.PositiveFloat  # SI: 0.33 C
+    sigma_nmc_S_m: pydantic.PositiveFloat  # electronic conductivity of NMC
+    g3d_S: pydantic.NonNegativeFloat  # mean conductance of each particle's unseen 3D link
+    diffusivity_m2_s: pydantic.PositiveFloat  # Li diffusivity in NMC
+    hold_s: pydantic.NonNegativeFloat  # potentiostatic hold at the cut-off
+    rest_s: pydantic.NonNegativeFloat  # rest before imaging (SI: 1-2 days ex situ)
+    two_peak_fraction: typing.Annotated[float, pydantic.Field(ge=0, le=1)]  # share of NMC with an internal barrier
+    kedge_noise_eV: pydantic.NonNegativeFloat  # per-pixel noise of the Ni K-edge energy
+    xray_noise: pydantic.NonNegativeFloat  # noise of the absorption images (optical density units)
+    n_steps: pydantic.PositiveInt = 40  # time steps per 1/c_rate hours
+    pixel_step: typing.Literal["newton", "split"] = "newton"  # newton (exact OCV, converges) | split (earlier scheme)
 
     def transport(self, limited: bool = True) -> TransportConfig:
         return TransportConfig(c_rate=self.c_rate, sigma_nmc_S_m=self.sigma_nmc_S_m, g3d_S=self.g3d_S,

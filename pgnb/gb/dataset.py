@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import typing
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydantic
 
 from ..core import BaseParams, ParamsError, atomic_path, params_section, repo_root, task
 from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
@@ -21,71 +23,61 @@ from .lammps import POTENTIAL, RelaxationError, potential_file
 from .sfd import SFD_NAMES, strain_functionals
 
 # %% auto #0
-__all__ = ['AXIS_KEYS', 'RECORD_CODE', 'MAX_FAILED', 'NANOCRYSTAL_ID', 'STGBParams', 'NanocrystalParams', 'stgb_items',
-           'stgb_key', 'make_stgb_state', 'record_atoms', 'write_xyz', 'stgb_table', 'load_structure',
+__all__ = ['AXIS_KEYS', 'CU_NEAREST_NEIGHBOUR', 'RECORD_CODE', 'MAX_FAILED', 'NANOCRYSTAL_ID', 'STGBParams', 'NanocrystalParams',
+           'stgb_items', 'stgb_key', 'make_stgb_state', 'record_atoms', 'write_xyz', 'stgb_table', 'load_structure',
            'make_stgb_dataset', 'nanocrystal_key', 'make_nanocrystal_sample', 'make_nanocrystal_dataset']
 
 # %% ../../nbs/24_gb.dataset.ipynb #370a2fcf
 AXIS_KEYS = tuple(bc.TILT_AXES)
+CU_NEAREST_NEIGHBOUR = 2.556  # Å: overlap radii must stay below it
+_Positive = pydantic.PositiveFloat
+_OverlapRadius = typing.Annotated[float, pydantic.Field(gt=0, lt=CU_NEAREST_NEIGHBOUR)]
 
 
 @params_section("gb_stgb")
 @dataclasses.dataclass(frozen=True)
 class STGBParams:
     "The Cu STGB database (seed 001, Methods: Grain boundary (GB) database)."
-    axes: list[str]          # tilt axes among "100", "110", "111", "112"
-    sigma_max: int           # largest Σ of the CSL boundaries listed
-    max_index: int           # largest Miller index of a boundary plane
-    gbs_per_axis: int        # the lowest-Σ boundaries per axis (0 = all); paper: 0
-    translations: int        # n × n in-plane translation grid; paper: 4
-    cutoffs: list[float]     # overlap-deletion radii, Å; paper: [1.5, 1.75, 2.0, 2.25, 2.5]
-    thickness: float         # crystal on each side of the GB, Å
-    min_inplane: float       # smallest in-plane cell edge, Å
-    region: float            # half-width of the GB-energy region, Å
-    etol: float              # CG relative energy tolerance
-    maxiter: int
-    duplicate_tol: float     # mJ/m²: same GB, same atom count and |ΔE| ≤ this = duplicate state
-    sfd_sigma: float         # Å (seed: 0.909)
-    sfd_cutoff: float        # Å (seed: 5.904)
+    axes: typing.Annotated[list[typing.Literal[AXIS_KEYS]], pydantic.Field(min_length=1)]  # tilt axes
+    sigma_max: typing.Annotated[int, pydantic.Field(ge=3)]  # largest Σ of the CSL boundaries listed
+    max_index: pydantic.PositiveInt  # largest Miller index of a boundary plane
+    gbs_per_axis: pydantic.NonNegativeInt  # the lowest-Σ boundaries per axis (0 = all); paper: 0
+    translations: pydantic.PositiveInt  # n × n in-plane translation grid; paper: 4
+    cutoffs: typing.Annotated[list[_OverlapRadius], pydantic.Field(min_length=1)]  # overlap-deletion radii, Å;
+                                                                                  # paper: [1.5, 1.75, 2.0, 2.25, 2.5]
+    thickness: _Positive     # crystal on each side of the GB, Å
+    min_inplane: _Positive   # smallest in-plane cell edge, Å
+    region: _Positive        # half-width of the GB-energy region, Å
+    etol: _Positive          # CG relative energy tolerance
+    maxiter: pydantic.PositiveInt
+    duplicate_tol: pydantic.NonNegativeFloat  # mJ/m²: same GB, same atom count and |ΔE| ≤ this = duplicate state
+    sfd_sigma: _Positive     # Å (seed: 0.909)
+    sfd_cutoff: _Positive    # Å (seed: 5.904)
 
-    def check(self):
-        where = "params section 'gb_stgb'"
-        bad = [a for a in self.axes if a not in AXIS_KEYS]
-        if not self.axes or bad:
-            raise ParamsError(f"{where}: key 'axes' must list tilt axes among {list(AXIS_KEYS)}, got {self.axes}")
-        if self.sigma_max < 3 or self.max_index < 1 or self.gbs_per_axis < 0 or self.translations < 1:
-            raise ParamsError(f"{where}: need sigma_max >= 3, max_index >= 1, gbs_per_axis >= 0, translations >= 1")
-        if not self.cutoffs or min(self.cutoffs) <= 0 or max(self.cutoffs) >= 2.556:
-            raise ParamsError(f"{where}: key 'cutoffs' must be radii in (0, 2.556) Å (below the Cu nearest-"
-                              f"neighbour distance), got {self.cutoffs}")
-        if not 0 < self.region < self.thickness or self.min_inplane <= 0:
-            raise ParamsError(f"{where}: need 0 < region < thickness and min_inplane > 0 (Å)")
-        if self.sfd_sigma <= 0 or self.sfd_cutoff <= 0 or self.etol <= 0 or self.maxiter < 1:
-            raise ParamsError(f"{where}: need sfd_sigma, sfd_cutoff, etol > 0 and maxiter >= 1")
+    def check(self):  # rules between keys (the ranges of each key are in its annotation)
+        if self.region >= self.thickness:
+            raise ParamsError(f"params section 'gb_stgb': need region < thickness, got {self.region}, {self.thickness} Å")
 
 
 @params_section("gb_nanocrystal")
 @dataclasses.dataclass(frozen=True)
 class NanocrystalParams:
     "Voronoi Cu nanocrystals (seed 001: AtomsK, 3-25 grains, relaxed at zero pressure)."
-    n_samples: int
-    boxes: list[float]       # cube edges, Å, cycled over the samples; paper: [100.0, 250.0]
-    grains_min: int          # paper: 3
+    n_samples: pydantic.PositiveInt
+    boxes: typing.Annotated[list[typing.Annotated[float, pydantic.Field(gt=10)]], pydantic.Field(min_length=1)]
+                             # cube edges, Å, cycled over the samples; paper: [100.0, 250.0]
+    grains_min: pydantic.PositiveInt  # paper: 3
     grains_max: int          # paper: 25
-    overlap: float           # Å
-    etol: float
-    maxiter: int
-    sfd_sigma: float
-    sfd_cutoff: float
+    overlap: _OverlapRadius  # Å
+    etol: _Positive
+    maxiter: pydantic.PositiveInt
+    sfd_sigma: _Positive
+    sfd_cutoff: _Positive
 
     def check(self):
-        where = "params section 'gb_nanocrystal'"
-        if self.n_samples < 1 or not self.boxes or min(self.boxes) <= 10:
-            raise ParamsError(f"{where}: need n_samples >= 1 and boxes > 10 Å, got {self.n_samples}, {self.boxes}")
-        if not 1 <= self.grains_min <= self.grains_max:
-            raise ParamsError(f"{where}: need 1 <= grains_min <= grains_max")
-        if not 0 < self.overlap < 2.556:
-            raise ParamsError(f"{where}: key 'overlap' must be in (0, 2.556) Å, got {self.overlap}")
+        if self.grains_min > self.grains_max:
+            raise ParamsError(f"params section 'gb_nanocrystal': need grains_min <= grains_max, got "
+                              f"{self.grains_min}, {self.grains_max}")
 
 # %% ../../nbs/24_gb.dataset.ipynb #87368b2b
 def stgb_items(params: STGBParams) -> list[dict]:

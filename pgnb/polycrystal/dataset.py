@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydantic
 
 from ..orientations import random_euler
 from ..core import BaseParams, ParamsError, params_section, repo_root, task
@@ -20,40 +21,37 @@ from . import homogenize as hom
 from . import microstructure as ms
 
 # %% auto #0
-__all__ = ['Discretization', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'RECORD_CODE', 'load_record', 'VoronoiDatasetParams',
+__all__ = ['Discretization', 'Tolerance', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'RECORD_CODE', 'load_record', 'VoronoiDatasetParams',
            'ExtrapolationDatasetParams', 'sample_rng', 'pack_microstructure', 'unpack_euler', 'unpack_properties',
            'make_voronoi_sample', 'extrapolation_cubes', 'n_cubes', 'make_extrapolation_cube', 'voronoi_key',
            'extrapolation_key', 'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_records']
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #a4929601
 Discretization = typing.Literal["fourier", "willot", "finite_volume"]
+Tolerance = typing.Annotated[float, pydantic.Field(gt=0, lt=1)]  # relative residual of a solve
 
 
 @params_section("polycrystal_voronoi")
 @dataclasses.dataclass(frozen=True)
 class VoronoiDatasetParams:
     "The Voronoi dataset of §3 of the polycrystal seed."
-    n_samples: int           # paper: 5000
-    grid: int                # voxels per edge; paper: 64
-    grains_min: int          # grain count per microstructure ~ U{grains_min, ..., grains_max}
+    n_samples: pydantic.PositiveInt  # paper: 5000
+    grid: typing.Annotated[int, pydantic.Field(ge=4)]  # voxels per edge; paper: 64
+    grains_min: typing.Annotated[int, pydantic.Field(ge=2)]  # grains per microstructure ~ U{grains_min, ..., grains_max}
     grains_max: int
-    gb_width: float          # 0 = the paper's rule (6-neighbour, 2 voxels); > 0 = bisector distance, voxels
+    gb_width: pydantic.NonNegativeFloat  # 0 = the paper's rule (6-neighbour, 2 voxels); > 0 = bisector distance, voxels
     orientation: typing.Literal["uniform", "paper"]
-    n_elastic: int           # the first n_elastic samples also get C_eff; paper: 604
-    tol: float               # relative residual of every solve
-    max_iter: int
+    n_elastic: pydantic.NonNegativeInt  # the first n_elastic samples also get C_eff; paper: 604
+    tol: Tolerance           # relative residual of every solve
+    max_iter: pydantic.PositiveInt
     discretization: Discretization
 
-    def check(self):
+    def check(self):  # rules between keys (the ranges of each key are in its annotation)
         where = "params section 'polycrystal_voronoi'"
-        if self.n_samples < 1 or self.grid < 4:
-            raise ParamsError(f"{where}: need n_samples >= 1 and grid >= 4")
-        if not 2 <= self.grains_min <= self.grains_max:
-            raise ParamsError(f"{where}: need 2 <= grains_min <= grains_max, got {self.grains_min}, {self.grains_max}")
-        if not 0 <= self.n_elastic <= self.n_samples:
-            raise ParamsError(f"{where}: need 0 <= n_elastic <= n_samples")
-        if not 0 < self.tol < 1 or self.max_iter < 1 or self.gb_width < 0:
-            raise ParamsError(f"{where}: need 0 < tol < 1, max_iter >= 1, gb_width >= 0")
+        if self.grains_min > self.grains_max:
+            raise ParamsError(f"{where}: need grains_min <= grains_max, got {self.grains_min}, {self.grains_max}")
+        if self.n_elastic > self.n_samples:
+            raise ParamsError(f"{where}: need n_elastic <= n_samples, got {self.n_elastic}, {self.n_samples}")
 
 
 @params_section("polycrystal_extrapolation")
@@ -61,21 +59,17 @@ class VoronoiDatasetParams:
 class ExtrapolationDatasetParams:
     "Statistically different cubes (the paper's diced EBSD volume, here a lognormal Laguerre tessellation)."
     source: str              # "laguerre" (synthetic) or a DREAM.3D file under data/, e.g. data/ebsd/volume.dream3d
-    cube_sizes: list[int]    # paper: [64, 70]
-    cubes_per_axis: int      # cubes along each axis of the parent volume; paper: 6 (216 cubes per size)
-    grains_per_cube: float   # mean grain count per cube (sets the parent volume's seed count)
-    sigma_log: float         # standard deviation of log grain radius (0 = Poisson-Voronoi)
+    cube_sizes: typing.Annotated[list[typing.Annotated[int, pydantic.Field(ge=4)]], pydantic.Field(min_length=1)]  # paper: [64, 70]
+    cubes_per_axis: pydantic.PositiveInt  # cubes along each axis of the parent volume; paper: 6 (216 cubes per size)
+    grains_per_cube: typing.Annotated[float, pydantic.Field(gt=1)]  # mean grain count per cube (sets the seed count)
+    sigma_log: pydantic.NonNegativeFloat  # standard deviation of log grain radius (0 = Poisson-Voronoi)
     orientation: typing.Literal["uniform", "paper"]
-    tol: float
-    max_iter: int
+    tol: Tolerance
+    max_iter: pydantic.PositiveInt
     discretization: Discretization
 
     def check(self):
         where = "params section 'polycrystal_extrapolation'"
-        if not self.cube_sizes or min(self.cube_sizes) < 4 or self.cubes_per_axis < 1:
-            raise ParamsError(f"{where}: need cube sizes >= 4 and cubes_per_axis >= 1")
-        if self.grains_per_cube <= 1 or self.sigma_log < 0 or not 0 < self.tol < 1:
-            raise ParamsError(f"{where}: need grains_per_cube > 1, sigma_log >= 0, 0 < tol < 1")
         if self.source != "laguerre" and not self.source.endswith((".dream3d", ".h5", ".hdf5")):
             raise ParamsError(f"{where}: key 'source' must be 'laguerre' or a DREAM.3D file (.dream3d/.h5/.hdf5) "
                               f"under data/, got {self.source!r}")
