@@ -273,7 +273,7 @@ def read_manifest(out_dir: str | os.PathLike) -> tuple[dict | None, list[str] | 
 
 def _owned(out_dir: Path, folders: list[Path], keys: list[str] | None) -> dict[Path, str]:
     "The record files pgnb wrote in `folders` under a manifest with `keys` → their key."
-    owned = {}
+    owned, keys = {}, set(keys) if keys is not None else None
     for folder in folders:
         if not folder.is_dir():
             continue
