@@ -1,5 +1,6 @@
 """Tiny-scale run of the li learning half through the CLI, as DVC runs it: dataset → cached graphs → the study
-notebook (IN-GCN, CGCNN and the random forest on two splits), with byte-identical metrics from identical params."""
+notebook (IN-GCN, CGCNN and the random forest on two splits), the Fig. 6 sweep, and byte-identical metrics from
+identical params."""
 import json
 from pathlib import Path
 
@@ -16,6 +17,8 @@ TINY = {
                         models={"ingcn": {"model": "ingcn", "graphs": "in_nodes", "hidden": [16, 16, 16]},
                                 "cgcnn": {"model": "cgcnn", "graphs": "crystal", "hidden": 16},
                                 "random_forest": {"model": "random_forest", "graphs": "tabular", "n_estimators": 20}}),
+    "li_sensitivity": dict(model={"model": "ingcn", "graphs": "in_nodes", "hidden": [8, 8, 8]}, lrs=[0.001, 0.01],
+                           batch_sizes=[4, 8], batch_size=4, n_splits=2, fractions=[0.6, 0.2, 0.2], epochs=2),
 }
 
 
@@ -59,6 +62,16 @@ def test_study_outputs(tiny_repo):
     assert {p.name for p in (out / "figures").glob("*.png")} == {"fig4_test_r2_mae.png", "parity.png",
                                                                   "fig5_accuracy_by_band.png"}
     assert (out / "dvclive" / "ingcn").is_dir()
+
+
+def test_sensitivity_sweep(tiny_repo):
+    pgnb(tiny_repo, "run", "li/sensitivity")
+    out = tiny_repo / "results/li/sensitivity"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["lr"]) == {"0.001", "0.01"} and set(metrics["batch_size"]) == {"4", "8"}
+    # the centre point (lr 0.001, batch 4) is the same training in both sweeps
+    assert metrics["lr"]["0.001"] == metrics["batch_size"]["4"]
+    assert (out / "fig6_sensitivity.png").exists()
 
 
 def test_same_params_same_metrics(tiny_repo):

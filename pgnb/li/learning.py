@@ -22,7 +22,7 @@ from ..training import FitResult, fit, predict
 # %% auto #0
 __all__ = ['GRAPH_INPUTS', 'SPLITS', 'LiLearningParams', 'random_splits', 'GraphScaler', 'train_graph_model',
            'predict_graph_model', 'regression_metrics', 'summarize_splits', 'paired_claim_test', 'band_accuracy',
-           'fit_forest']
+           'fit_forest', 'task_dims', 'run_model_on_split']
 
 # %% ../../nbs/35_li.learning.ipynb #8e532bdd
 GRAPH_INPUTS = ("in_nodes", "in_edges", "crystal", "tabular")
@@ -196,3 +196,33 @@ def fit_forest(X_train, y_train, seed: int, n_estimators: int = 300):
     "The non-graph baseline: a random forest (scikit-learn, single-threaded for identical results) on tabular features."
     from sklearn.ensemble import RandomForestRegressor
     return RandomForestRegressor(n_estimators=n_estimators, random_state=seed, n_jobs=1).fit(X_train, y_train)
+
+# %% ../../nbs/35_li.learning.ipynb #70e9d905
+def task_dims(sample: Data, model: str = "") -> "TaskDims":
+    "The `TaskDims` of a cached graph (node/edge widths, bond vectors)."
+    from pgnb.models.registry import TaskDims
+    edge_attr = getattr(sample, "edge_attr", None)
+    return TaskDims(node_in=sample.x.shape[1], edge_in=0 if edge_attr is None else edge_attr.shape[1],
+                    has_edge_vec=getattr(sample, "edge_vec", None) is not None)
+
+
+def run_model_on_split(spec: dict, split: dict, graphs: dict, tabular: np.ndarray, y: np.ndarray, *, lr: float,
+                       batch_size: int, epochs: int, patience: int, seed: int, device="cpu", live=None):
+    """Train the model of `spec` (`{model, graphs, **hyperparameters}`; `lr`, `batch_size`, `epochs` override)
+    on `split` and predict its test part: `(y_pred, model, info)`."""
+    from pgnb.models.registry import build_model, count_parameters
+    hp = {k: v for k, v in spec.items() if k not in ("model", "graphs", "lr", "batch_size", "epochs")}
+    if spec["model"] == "random_forest":
+        forest = fit_forest(tabular[split["train"]], y[split["train"]], seed=seed, **hp)
+        return forest.predict(tabular[split["test"]]), forest, {}
+    data = graphs[spec["graphs"]]
+    scaler = GraphScaler.fit([data[i] for i in split["train"]])
+    part = {p: [scaler.transform(data[i]) for i in split[p]] for p in SPLITS}
+    torch.manual_seed(seed)
+    model = build_model(spec["model"], task_dims(part["train"][0]), **hp)
+    result = train_graph_model(model, part["train"], part["val"], lr=spec.get("lr", lr),
+                               batch_size=spec.get("batch_size", batch_size), epochs=spec.get("epochs", epochs),
+                               patience=patience or None, seed=seed, device=device, live=live)
+    model.scaler = scaler
+    return (predict_graph_model(model, part["test"], scaler, device=device), model,
+            {"epochs_run": result.epochs, "best_epoch": result.best_epoch, "parameters": count_parameters(model)})
