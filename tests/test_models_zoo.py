@@ -121,7 +121,9 @@ def test_model_fits_refuses_with_reasons():
     assert model_fits("schnet", plain) == (False, "schnet needs bond vectors (edge_vec: distances/angles) and the "
                                                   "task has none")
     assert model_fits("alignn", plain)[0] is False and "edge_vec" in model_fits("alignn", plain)[1]
-    assert model_fits("nnconv", plain) == (False, "nnconv needs edge features and the task has none")
+    assert model_fits("nnconv", plain) == (False, "nnconv needs edge features (edge_attr) or bond vectors (edge_vec) "
+                                                  "and the task has neither")
+    assert model_fits("nnconv", TaskDims(node_in=7, out=1, has_edge_vec=True)) == (True, "")
     assert [n for n in ZOO if model_fits(n, plain)[0]] == ["gcn", "sage", "gat", "gin", "cgcnn"]
     assert all(model_fits(n, GRAPH_TASK) == (True, "") for n in ZOO)
     assert "takes graph inputs" in model_fits("cgcnn", TaskDims(input="voxels", in_channels=1))[1]

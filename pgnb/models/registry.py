@@ -54,7 +54,7 @@ def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 # %% ../../nbs/06_models.registry.ipynb #20b2508b
-NEEDS = ("edge_attr", "edge_vec")
+NEEDS = ("edge_attr", "edge_vec", "edge_features")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +121,8 @@ def model_fits(name: str, dims: TaskDims) -> tuple[bool, str]:
         return False, f"{name} needs edge features and the task has none"
     if "edge_vec" in spec.needs and not dims.has_edge_vec:
         return False, f"{name} needs bond vectors (edge_vec: distances/angles) and the task has none"
+    if "edge_features" in spec.needs and not (dims.edge_in or dims.has_edge_vec):
+        return False, f"{name} needs edge features (edge_attr) or bond vectors (edge_vec) and the task has neither"
     return True, ""
 
 
