@@ -196,10 +196,9 @@ def graphs_of_record(record, params: LiGraphsParams, key: str = "") -> dict:
 def make_graphs(params: LiGraphsParams, records_dir: str | Path, out_dir: str | Path) -> Path:
     "Write the graph datasets of every usable record of `records_dir` to `out_dir` (see above)."
     import shutil, tempfile
+    from pgnb.parallel import record_paths
     records_dir, out_dir = Path(records_dir), Path(out_dir)
-    paths = sorted(records_dir.glob("*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{records_dir}: no records (*.npz); run `pgnb make li/dataset` first")
+    paths = record_paths(records_dir, "li/dataset")     # the records the folder's manifest lists
     graphs, index, tabular, skipped = {k: [] for k in KINDS}, [], [], []
     for path in paths:
         with np.load(path) as npz:

@@ -22,7 +22,7 @@ from ..training import FitResult, fit, predict
 # %% auto #0
 __all__ = ['GRAPH_INPUTS', 'SPLITS', 'LiLearningParams', 'random_splits', 'GraphScaler', 'train_graph_model',
            'predict_graph_model', 'regression_metrics', 'summarize_splits', 'paired_claim_test', 'band_accuracy',
-           'fit_forest', 'task_dims', 'run_model_on_split']
+           'fit_forest', 'task_dims', 'run_model_on_split', 'save_trained', 'load_trained']
 
 # %% ../../nbs/35_li.learning.ipynb #8e532bdd
 GRAPH_INPUTS = ("in_nodes", "in_edges", "crystal", "tabular")
@@ -223,6 +223,26 @@ def run_model_on_split(spec: dict, split: dict, graphs: dict, tabular: np.ndarra
     result = train_graph_model(model, part["train"], part["val"], lr=spec.get("lr", lr),
                                batch_size=spec.get("batch_size", batch_size), epochs=spec.get("epochs", epochs),
                                patience=patience or None, seed=seed, device=device, live=live)
-    model.scaler = scaler
+    model.scaler, model.task_dims = scaler, task_dims(part["train"][0])
     return (predict_graph_model(model, part["test"], scaler, device=device), model,
             {"epochs_run": result.epochs, "best_epoch": result.best_epoch, "parameters": count_parameters(model)})
+
+# %% ../../nbs/35_li.learning.ipynb #7e608474
+def save_trained(model: torch.nn.Module, spec: dict, path) -> None:
+    "Write a model trained by `run_model_on_split` (spec, dims, weights, scaler) to `path`."
+    from pgnb.core import atomic_path
+    with atomic_path(path) as tmp:
+        torch.save({"spec": dict(spec), "dims": dataclasses.asdict(model.task_dims), "state_dict": model.state_dict(),
+                    "scaler": dataclasses.asdict(model.scaler)}, tmp)
+
+
+def load_trained(path) -> torch.nn.Module:
+    "The model saved by `save_trained`, rebuilt from the zoo, in eval mode, with its `scaler`."
+    from pgnb.models.registry import TaskDims, build_model
+    saved = torch.load(path, weights_only=False)
+    spec = saved["spec"]
+    hp = {k: v for k, v in spec.items() if k not in ("model", "graphs", "lr", "batch_size", "epochs")}
+    model = build_model(spec["model"], TaskDims(**saved["dims"]), **hp)
+    model.load_state_dict(saved["state_dict"])
+    model.scaler, model.spec = GraphScaler(**saved["scaler"]), spec
+    return model.eval()
