@@ -9,7 +9,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from dvc_deps import closure, expected_code_deps, listed_code_deps, pgnb_stages  # noqa: E402
+from dvc_deps import (closure, expected_base_params, expected_code_deps, listed_base_params, listed_code_deps,
+                      pgnb_stages)  # noqa: E402
 
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 # how a run is spread over processes, never what it computes
@@ -22,6 +23,13 @@ def test_code_deps_are_the_import_closure(name):
     assert expected == listed, (f"stage {name}: code deps differ from the import closure: add "
                                 f"{sorted(expected - listed)}, remove {sorted(listed - expected)} "
                                 "(`python tools/dvc_deps.py --fix` rewrites them)")
+
+
+@pytest.mark.parametrize("name", pgnb_stages(STAGES))
+def test_base_params_are_those_read(name):
+    expected, listed = expected_base_params(name, STAGES[name]), listed_base_params(STAGES[name])
+    assert expected == listed, (f"stage {name}: lists base params {sorted(listed)} but its code reads "
+                                f"{sorted(expected)} (`python tools/dvc_deps.py --fix` rewrites them)")
 
 
 @pytest.mark.parametrize("name", list(STAGES))

@@ -98,18 +98,44 @@ def notebook_tree(path: Path) -> ast.AST:
 
 def expected_code_deps(name: str, stage: dict) -> set[str]:
     "The pgnb files stage `name` must list: the import closure of its task module or study notebook."
-    verb, target = stage["cmd"].split()[1:3]
-    if verb == "make":
-        files = closure({task_module(target)})
+    if stage["cmd"].split()[1] == "make":
+        files = closure({task_module(stage["cmd"].split()[2])})
     else:
-        study, step = target.split("/")
-        notebooks = [d for d in stage.get("deps", []) if isinstance(d, str)
-                     and d.startswith(f"nbs/studies/{study}/") and d.endswith(f"_{step}.ipynb")]
-        if len(notebooks) != 1:
-            raise LookupError(f"stage {name}: expected its notebook nbs/studies/{study}/NN_{step}.ipynb in deps")
-        tree = notebook_tree(ROOT / notebooks[0])
+        tree = entry_tree(name, stage)
         files = closure(imported_modules(tree, ""), lookup=calls_zoo_lookup(tree))
     return {str(p.relative_to(ROOT)) for p in files}
+
+
+RESULT_BASE_KEYS = ("seed", "device")   # workers, threads and the scheduler change how a run is spread, not results
+
+
+def entry_tree(name: str, stage: dict) -> ast.AST:
+    "Syntax tree of the stage's task module or study notebook."
+    verb, target = stage["cmd"].split()[1:3]
+    if verb == "make":   # the function that `@task(target)` decorates
+        for node in ast.walk(ast.parse(module_path(task_module(target)).read_text())):
+            if isinstance(node, ast.FunctionDef) and any(
+                    isinstance(d, ast.Call) and d.args and isinstance(d.args[0], ast.Constant)
+                    and d.args[0].value == target for d in node.decorator_list):
+                return node
+        raise LookupError(f"stage {name}: no function is decorated with @task({target!r})")
+    study, step = target.split("/")
+    notebooks = [d for d in stage.get("deps", []) if isinstance(d, str)
+                 and d.startswith(f"nbs/studies/{study}/") and d.endswith(f"_{step}.ipynb")]
+    if len(notebooks) != 1:
+        raise LookupError(f"stage {name}: expected its notebook nbs/studies/{study}/NN_{step}.ipynb in deps")
+    return notebook_tree(ROOT / notebooks[0])
+
+
+def expected_base_params(name: str, stage: dict) -> set[str]:
+    "The `base` params stage `name` must list: the result-changing keys its code reads as `base.<key>`."
+    read = {n.attr for n in ast.walk(entry_tree(name, stage))
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "base"}
+    return {f"base.{k}" for k in RESULT_BASE_KEYS if k in read}
+
+
+def listed_base_params(stage: dict) -> set[str]:
+    return {p for p in stage.get("params", []) if isinstance(p, str) and (p == "base" or p.startswith("base."))}
 
 
 def listed_code_deps(stage: dict) -> set[str]:
@@ -132,16 +158,18 @@ def main(argv=None) -> int:
     differing = 0
     for name in pgnb_stages(doc["stages"]):
         stage = doc["stages"][name]
-        expected, listed = expected_code_deps(name, stage), listed_code_deps(stage)
-        if expected == listed:
-            continue
-        differing += 1
-        print(f"{name}: add {sorted(expected - listed)}, remove {sorted(listed - expected)}")
-        if args.fix:
-            deps = stage["deps"]
-            keep = [d for d in deps if not (isinstance(d, str) and d.startswith("pgnb/"))]
-            deps.clear()
-            deps.extend(keep + sorted(expected))
+        for kind, expected, listed, prefix in (
+                ("deps", expected_code_deps(name, stage), listed_code_deps(stage), "pgnb/"),
+                ("params", expected_base_params(name, stage), listed_base_params(stage), "base")):
+            if expected == listed:
+                continue
+            differing += 1
+            print(f"{name} {kind}: add {sorted(expected - listed)}, remove {sorted(listed - expected)}")
+            if args.fix:
+                entries = stage[kind]
+                keep = [e for e in entries if not (isinstance(e, str) and e.startswith(prefix))]
+                entries.clear()
+                entries.extend(sorted(expected) + keep if kind == "params" else keep + sorted(expected))
     if args.fix and differing:
         with open(dvc_file, "w") as f:
             yaml.dump(doc, f)
