@@ -91,7 +91,7 @@ def main(argv=None):
     device = torch.device(args.device)
     graphs = make_graphs(args.graphs, args.atoms, args.neighbours, args.node_in, args.edge_in, args.seed)
     bonds = float(np.mean([g.num_edges for g in graphs]))
-    pairs = float(np.mean([bond_pairs(g.edge_index, g.num_nodes, g.edge_vec).size(1) for g in graphs[:16]]))
+    pairs = float(np.mean([bond_pairs(g.edge_index, g.num_nodes).size(1) for g in graphs[:16]]))
     print(f"{len(graphs)} graphs of {args.atoms} atoms, {bonds / args.atoms:.1f} bonds per atom, "
           f"{pairs / bonds:.1f} bond pairs per bond; device {device}, {args.threads} threads")
     dims = TaskDims(node_in=args.node_in, edge_in=args.edge_in, out=1, has_edge_vec=True)
