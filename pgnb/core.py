@@ -155,13 +155,11 @@ def validate_params(section: str, values: dict, schema: type | None = None):
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise ParamsError(f"params section '{section}': unknown key(s) {unknown}; expected keys are {fields}")
-    missing = [f.name for f in dataclasses.fields(schema) if f.name not in values
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [f for f in fields if f not in values]  # defaults too: params.yaml says every value that runs
     if missing:
         raise ParamsError(f"params section '{section}': missing key(s) {missing}")
     adapters = _field_adapters(schema)
-    checked = {f: _check_field(adapters[f], values[f], f"params section '{section}', key '{f}'")
-               for f in fields if f in values}
+    checked = {f: _check_field(adapters[f], values[f], f"params section '{section}', key '{f}'") for f in fields}
     instance = schema(**checked)
     if hasattr(instance, "check"):
         instance.check()
