@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import importlib
 import os
-import pkgutil
 import re
 import subprocess
 import sys
 import tempfile
 import typing
 from pathlib import Path
-from typing import Callable
 
 from .core import ParamsError, _SCHEMAS, atomic_path, load_params, parse_override, read_params_file, \
     repo_root, temporary_environ, validate_params

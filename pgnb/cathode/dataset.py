@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pydantic
 
-from ..core import BaseParams, ParamsError, params_section, repo_root, task
+from ..core import BaseParams, params_section, repo_root, task
 from ..parallel import dataset_manifest, dataset_task, load_result, record_paths
 from . import analysis, graph
 from .generator import generate_microstructure, regime_config, xray_images
