@@ -170,7 +170,9 @@ def paired_claim_test(r2_model, r2_reference, margin: float = 0.10) -> dict[str,
         raise ValueError(f"need two equal-length score vectors over >= 2 splits, got {a.shape} and {b.shape}")
     d = a - (1 + margin) * b
     wilcoxon = stats.wilcoxon(d, alternative="greater").pvalue if np.any(d != 0) else 1.0
-    return {"relative_gain": float(a.mean() / b.mean() - 1), "diff_mean": float(np.mean(a - b)),
+    # a relative gain is meaningful only against a positive reference R² (None otherwise)
+    gain = float(a.mean() / b.mean() - 1) if b.mean() > 0 else None
+    return {"relative_gain": gain, "diff_mean": float(np.mean(a - b)),
             "p_claim_ttest": float(stats.ttest_1samp(d, 0.0, alternative="greater").pvalue),
             "p_claim_wilcoxon": float(wilcoxon),
             "p_better_ttest": float(stats.ttest_rel(a, b, alternative="greater").pvalue),
