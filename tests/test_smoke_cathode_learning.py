@@ -44,3 +44,21 @@ def test_gnn_step_runs(tiny_repo):
     assert set(metrics["gnn_baselines"]) == {"mean", "rf", "rf_size", "homo_gnn"}
     assert metrics["gnn"]["n_splits"] == 2 and metrics["gnn"]["n_images"] == 4
     assert (tiny_repo / "results" / "cathode" / "gnn" / "figures" / "fig6bcd_parity.png").exists()
+
+
+def test_bad_analysis_image_stops_the_step_naming_it(tiny_repo):
+    "Runs last: an empty X-ray image among the analysis records stops the segmentation step before training."
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+    from pgnb.parallel import load_result, save_result
+    path = tiny_repo / "artifacts" / "cathode" / "images" / "image_0001.npz"
+    record = load_result(path)
+    save_result(path, {**record, "xray_below": np.zeros_like(record["xray_below"])})
+    result = subprocess.run([sys.executable, "-m", "pgnb.cli", "run", "cathode/segmentation"], cwd=tiny_repo,
+                            env=dict(os.environ, PGNB_ROOT=str(tiny_repo)), capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert "image_0001: xray_below is empty" in result.stdout + result.stderr
+    assert not (tiny_repo / "artifacts" / "cathode" / "unet" / "unet.pt").exists()  # stopped before any training
