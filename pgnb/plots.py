@@ -12,9 +12,10 @@ import matplotlib
 import numpy as np
 
 from .core import repo_root
+from .training import regression_metrics
 
 # %% auto #0
-__all__ = ['THEME', 'ReportFolders', 'report_folders', 'parity_metrics', 'parity_plot']
+__all__ = ['THEME', 'ReportFolders', 'report_folders', 'parity_plot']
 
 # %% ../nbs/07_plots.ipynb #9c660156
 THEME = dict(context="notebook", style="ticks")
@@ -50,26 +51,10 @@ def report_folders(study: str, step: str, root: str | Path | None = None, theme:
     return ReportFolders(root, out, figures)
 
 # %% ../nbs/07_plots.ipynb #610e070e
-def parity_metrics(y_true, y_pred) -> dict[str, float]:
-    "R², MAE, RMSE and (targets all > 0) MARE of `y_pred` against `y_true` (flattened)."
-    from sklearn.metrics import mean_absolute_error, r2_score
-    t, p = np.ravel(np.asarray(y_true, dtype=float)), np.ravel(np.asarray(y_pred, dtype=float))
-    if t.shape != p.shape or t.size == 0:
-        raise ValueError(f"parity: expected two non-empty arrays of one shape, got {np.shape(y_true)} and "
-                         f"{np.shape(y_pred)}")
-    if not (np.isfinite(t).all() and np.isfinite(p).all()):
-        raise ValueError("parity: targets or predictions contain NaN or infinity")
-    metrics = dict(r2=float(r2_score(t, p)) if t.size > 1 else float("nan"), mae=float(mean_absolute_error(t, p)),
-                   rmse=float(np.sqrt(np.mean((t - p) ** 2))))
-    if (t > 0).all():
-        metrics["mare"] = float(np.mean(np.abs(p - t) / t))
-    return metrics
-
-
 def parity_plot(ax, y_true, y_pred, *, label: str = "", unit: str = "", title: str | None = None,
                 color=None, s: float = 12, alpha: float = 0.7, show_metrics: bool = True):
     "Scatter `y_pred` against `y_true` on `ax` with the identity line and equal limits; the metrics dict."
-    metrics = parity_metrics(y_true, y_pred)
+    metrics = regression_metrics(y_true, y_pred)
     t, p = np.ravel(y_true), np.ravel(y_pred)
     ax.scatter(t, p, s=s, alpha=alpha, color=color, edgecolor="none")
     lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -17,7 +17,8 @@ from tqdm import tqdm
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['to_device', 'default_forward', 'FitResult', 'fit', 'predict']
+__all__ = ['LOSSES', 'to_device', 'default_forward', 'FitResult', 'fit', 'predict', 'ClippedAdamW', 'make_optimizer',
+           'train_graphs', 'regression_metrics', 'summarize_splits']
 
 # %% ../nbs/04_training.ipynb #7dac2a5d
 def _is_graph(batch) -> bool:
@@ -146,3 +147,84 @@ def predict(model: torch.nn.Module, loader: Iterable, device="cpu", forward: Cal
     if not targets:
         raise ValueError("the data loader yielded no samples")
     return torch.cat(targets).numpy(), torch.cat(preds).numpy()
+
+# %% ../nbs/04_training.ipynb #0a25c122
+class ClippedAdamW(torch.optim.AdamW):
+    "AdamW that clips the global gradient norm of its parameters to `max_norm` before every step."
+    def __init__(self, params, max_norm: float, **kwargs):
+        super().__init__(params, **kwargs)
+        if not max_norm > 0:
+            raise ValueError(f"max_norm must be > 0, got {max_norm}")
+        self.max_norm = max_norm
+
+    def step(self, closure=None):
+        torch.nn.utils.clip_grad_norm_([p for group in self.param_groups for p in group["params"]], self.max_norm)
+        return super().step(closure)
+
+
+LOSSES = {"mse": torch.nn.functional.mse_loss, "l1": torch.nn.functional.l1_loss}
+
+
+def make_optimizer(parameters, name: str = "adam", lr: float = 1e-3, weight_decay: float = 0.0,
+                   clip: float | None = None) -> torch.optim.Optimizer:
+    "Adam (fused where the build supports it) or AdamW; with `clip`, AdamW clipping the gradient norm first."
+    parameters = list(parameters)
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")
+    if name == "adam" and clip is None:
+        try:
+            return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay, fused=True)
+        except (RuntimeError, TypeError, ValueError):  # older torch or an unsupported device/dtype
+            return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
+    if name == "adamw":
+        return (ClippedAdamW(parameters, max_norm=clip, lr=lr, weight_decay=weight_decay) if clip is not None
+                else torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay))
+    raise ValueError(f"optimizer: expected 'adam' or 'adamw' (clip only with adamw), got {name!r} with clip={clip!r}")
+
+
+def train_graphs(model: torch.nn.Module, train, val, *, lr: float, batch_size: int, epochs: int,
+                 patience: int | None = None, seed: int = 0, loss: str = "mse", optimizer: str = "adam",
+                 weight_decay: float = 0.0, clip: float | None = None, val_batch_size: int = 256, device="cpu",
+                 live=None, forward: Callable = default_forward, metrics_fn: Callable | None = None) -> FitResult:
+    """Train `model` on the PyG graphs `train`, shuffled with `seed`, early-stopped on `val` after `patience`
+    epochs without improvement (None: the full `epochs`, a fixed schedule); the model keeps its best weights."""
+    from torch_geometric.loader import DataLoader
+    if loss not in LOSSES:
+        raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
+    if batch_size < 1 or epochs < 1:
+        raise ValueError(f"need batch_size >= 1 and epochs >= 1, got {batch_size} and {epochs}")
+    torch.manual_seed(seed)
+    loader = DataLoader(list(train), batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    val_loader = DataLoader(list(val), batch_size=val_batch_size)
+    model.to(device)
+    return fit(model, loader, val_loader, loss_fn=LOSSES[loss],
+               optimizer=make_optimizer(model.parameters(), optimizer, lr, weight_decay, clip), max_epochs=epochs,
+               patience=patience or epochs, device=device, live=live, forward=forward, metrics_fn=metrics_fn,
+               progress=False)
+
+
+def regression_metrics(y_true, y_pred) -> dict[str, float]:
+    "R², MAE, RMSE and (targets all > 0) MARE of `y_pred` against `y_true`, flattened."
+    from sklearn.metrics import mean_absolute_error, r2_score
+    t = np.ravel(np.asarray(y_true, dtype=np.float64)); p = np.ravel(np.asarray(y_pred, dtype=np.float64))
+    if t.shape != p.shape or t.size == 0:
+        raise ValueError(f"expected targets and predictions of one non-empty shape, got {np.shape(y_true)} and "
+                         f"{np.shape(y_pred)}")
+    if not (np.isfinite(t).all() and np.isfinite(p).all()):
+        raise ValueError("targets or predictions contain NaN or infinity")
+    metrics = {"r2": float(r2_score(t, p)) if t.size > 1 else float("nan"), "mae": float(mean_absolute_error(t, p)),
+               "rmse": float(np.sqrt(np.mean((t - p) ** 2)))}
+    if (t > 0).all():
+        metrics["mare"] = float(np.mean(np.abs(p - t) / t))
+    return metrics
+
+
+def summarize_splits(scores, by: str | Sequence[str] = "model", metrics: Sequence[str] | None = None) -> "pd.DataFrame":
+    "Mean and sample std (ddof 1; 0 for one split) of `metrics` per `by` group of a tidy per-split score table."
+    import pandas as pd
+    by = [by] if isinstance(by, str) else list(by)
+    metrics = list(metrics or [c for c in scores.columns if c not in by and c != "split"
+                               and pd.api.types.is_numeric_dtype(scores[c])])
+    grouped = scores.groupby(by, sort=True)[metrics]
+    out = grouped.mean().add_suffix(".mean").join(grouped.std(ddof=1).fillna(0.0).add_suffix(".std"))
+    return out.join(grouped.size().rename("splits"))
