@@ -19,6 +19,9 @@ echo "== in-notebook tests of the library notebooks (nbdev_test; #| slow and #| 
 # study notebooks need pipeline artifacts: tests/test_smoke_*.py runs them at tiny scale through `pgnb run`
 nbdev_test --n_workers 2 --skip_folder_re '^(studies|[_.])'
 
+echo "== docs site (mkdocs, offline): builds with --strict and every internal link resolves"
+NO_MKDOCS_2_WARNING=1 python tools/build_docs.py
+
 echo "== pytest"
 set +e
 python -m pytest -q tests
@@ -28,8 +31,5 @@ if [ "$code" -eq 5 ]; then  # no tests collected: not a failure of the code, but
   echo "pytest collected no tests" >&2
   code=0
 fi
-if [ "$code" -ne 0 ]; then exit "$code"; fi
-
-echo "== docs site (mkdocs, offline): builds with --strict and every internal link resolves"
-NO_MKDOCS_2_WARNING=1 python tools/build_docs.py
+exit "$code"
 
