@@ -33,6 +33,21 @@ def title_of(notebook: Path) -> str:
     return notebook.stem
 
 
+def write_for_readers(notebook: Path, target: Path) -> None:
+    "Copy a library notebook without nbdev's scaffolding: `#| hide`/`#| default_exp` cells and `#| export` lines."
+    content = json.loads(notebook.read_text())
+    cells = []
+    for cell in content["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and source.lstrip().startswith(("#| hide", "#| default_exp")):
+            continue
+        if cell["cell_type"] == "code":
+            cell["source"] = re.sub(r"^#\| (export|exports|slow|gpu)\s*\n", "", source)
+        cells.append(cell)
+    content["cells"] = cells
+    target.write_text(json.dumps(content, indent=1, ensure_ascii=False))
+
+
 def study_page(study: str, source: Path, docs: Path) -> list:
     "Copy a study step's report (executed if available) and its figures; its nav entries."
     step = source.stem.split("_", 1)[1]
@@ -69,7 +84,7 @@ def build_project() -> Path:
     nav += [{page.stem.replace("_", " ").capitalize(): page.name} for page in pages]
     library = []
     for notebook in sorted((ROOT / "nbs").glob("[0-9]*.ipynb")):
-        shutil.copy(notebook, docs / "library" / notebook.name)
+        write_for_readers(notebook, docs / "library" / notebook.name)
         library.append({f"{notebook.stem.split('_', 1)[0]} {title_of(notebook)}": f"library/{notebook.name}"})
     nav.append({"Library": library})
     studies = []
