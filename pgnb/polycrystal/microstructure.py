@@ -55,11 +55,8 @@ def mark_grain_boundaries(labels: np.ndarray, periodic: bool = True) -> np.ndarr
 
 def relabel_consecutive(labels: np.ndarray) -> np.ndarray:
     "Renumber the nonzero labels to 1..N' in increasing order of the old label (absent labels dropped); 0 stays 0."
-    labels = _check_labels(labels)
-    present = np.bincount(labels.ravel(), minlength=1) > 0
-    present[0] = False
-    lut = np.cumsum(present).astype(np.int32)               # old label → new label (0 → 0)
-    return lut[labels]
+    from skimage.segmentation import relabel_sequential
+    return relabel_sequential(_check_labels(labels))[0].astype(np.int32, copy=False)
 
 
 def grain_sizes(labels: np.ndarray) -> np.ndarray:
