@@ -149,10 +149,12 @@ def pgnb_stages(stages: dict) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fix", action="store_true", help="rewrite the differing code deps in dvc.yaml")
+    parser.add_argument("--reformat", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from ruamel.yaml import YAML   # dvc's own YAML library: keeps comments and layout
     yaml = YAML()
     yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)   # the layout dvc.yaml is written in
     dvc_file = ROOT / "dvc.yaml"
     doc = yaml.load(dvc_file.read_text())
     differing = 0
@@ -170,7 +172,7 @@ def main(argv=None) -> int:
                 keep = [e for e in entries if not (isinstance(e, str) and e.startswith(prefix))]
                 entries.clear()
                 entries.extend(sorted(expected) + keep if kind == "params" else keep + sorted(expected))
-    if args.fix and differing:
+    if args.fix and (differing or args.reformat):
         with open(dvc_file, "w") as f:
             yaml.dump(doc, f)
     return 1 if differing and not args.fix else 0
