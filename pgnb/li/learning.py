@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import stats
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from torch_geometric.data import Data
 from torch_geometric.loader import DataLoader
 
 from ..core import ParamsError, params_section
-from ..training import FitResult, fit, predict
+from ..training import FitResult, predict, regression_metrics, train_graphs
+from ..training import summarize_splits as summarize_table
 
 # %% auto #0
 __all__ = ['GRAPH_INPUTS', 'SPLITS', 'LiLearningParams', 'random_splits', 'GraphScaler', 'train_graph_model',
-           'predict_graph_model', 'regression_metrics', 'summarize_splits', 'paired_claim_test', 'band_accuracy',
-           'fit_forest', 'task_dims', 'run_model_on_split', 'save_trained', 'load_trained']
+           'predict_graph_model', 'summarize_splits', 'paired_claim_test', 'band_accuracy', 'fit_forest', 'task_dims',
+           'run_model_on_split', 'save_trained', 'load_trained']
 
 # %% ../../nbs/35_li.learning.ipynb #8e532bdd
 GRAPH_INPUTS = ("in_nodes", "in_edges", "crystal", "tabular")
@@ -124,14 +124,8 @@ def train_graph_model(model: torch.nn.Module, train: Sequence[Data], val: Sequen
     """§3.2: MSE loss, Adam, `epochs` epochs (Table 1: 150) on standardised graphs; with `patience` the run stops
     after that many epochs without a better validation loss (None: all epochs, the paper's fixed schedule). The
     model keeps the weights of its best validation epoch either way."""
-    if lr <= 0 or batch_size < 1 or epochs < 1:
-        raise ValueError(f"need lr > 0, batch_size >= 1, epochs >= 1; got {lr}, {batch_size}, {epochs}")
-    torch.manual_seed(seed)
-    loader = DataLoader(list(train), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
-    return fit(model, loader, DataLoader(list(val), batch_size=256), loss_fn=torch.nn.MSELoss(),
-               optimizer=torch.optim.Adam(model.parameters(), lr=lr), max_epochs=epochs,
-               patience=patience or epochs, device=device, live=live, progress=False)
+    return train_graphs(model, train, val, lr=lr, batch_size=batch_size, epochs=epochs, patience=patience, seed=seed,
+                        loss="mse", optimizer="adam", device=device, live=live)
 
 
 def predict_graph_model(model: torch.nn.Module, graphs: Sequence[Data], scaler: GraphScaler, device="cpu"
@@ -141,24 +135,13 @@ def predict_graph_model(model: torch.nn.Module, graphs: Sequence[Data], scaler: 
     return scaler.inverse_y(y_pred[:, 0])
 
 # %% ../../nbs/35_li.learning.ipynb #d5cb0326
-def regression_metrics(y_true, y_pred) -> dict[str, float]:
-    "R², MAE and RMSE (eV) of one test set."
-    y_true, y_pred = np.asarray(y_true, float).ravel(), np.asarray(y_pred, float).ravel()
-    if y_true.shape != y_pred.shape or not len(y_true):
-        raise ValueError(f"y_true and y_pred must be equal-length non-empty, got {y_true.shape} and {y_pred.shape}")
-    return {"r2": float(r2_score(y_true, y_pred)), "mae": float(mean_absolute_error(y_true, y_pred)),
-            "rmse": float(np.sqrt(mean_squared_error(y_true, y_pred)))}
-
-
 def summarize_splits(scores: pd.DataFrame, part: str = "test") -> dict:
     """`{model: {part: {metric: {mean, std}}}}` over the splits of a tidy table (columns model, split, metrics…);
     std is the sample standard deviation over splits (ddof = 1)."""
-    metrics = [c for c in scores.columns if c not in ("model", "split")]
-    out = {}
-    for model, rows in scores.groupby("model", sort=True):
-        out[model] = {part: {m: {"mean": float(rows[m].mean()), "std": float(rows[m].std(ddof=1)) if len(rows) > 1 else 0.0}
-                             for m in metrics}}
-    return out
+    table = summarize_table(scores, "model")     # pgnb.training: mean and sample std per model
+    metrics = [c[:-5] for c in table.columns if c.endswith(".mean")]
+    return {model: {part: {m: {"mean": float(row[f"{m}.mean"]), "std": float(row[f"{m}.std"])} for m in metrics}}
+            for model, row in table.iterrows()}
 
 
 def paired_claim_test(r2_model, r2_reference, margin: float = 0.10) -> dict[str, float]:
