@@ -20,7 +20,7 @@ from torch_geometric.nn.models.schnet import GaussianSmearing, InteractionBlock,
 from torch_geometric.utils import scatter
 
 from .layers import _check_edges, _check_features
-from .registry import TaskDims, register_model
+from .registry import TaskDims, register_model, transfer_weights
 
 # %% auto #0
 __all__ = ['GraphReadout', 'ACTIVATIONS', 'random_crystal_graph', 'bond_vectors', 'bond_lengths', 'EdgeFeatures',
@@ -189,24 +189,9 @@ class ZooGNN(nn.Module):
         if isinstance(pretrained, nn.Module) and type(pretrained) is not type(self):
             raise TypeError(f"transfer_from: the pretrained model is a {type(pretrained).__name__}, "
                             f"this one a {type(self).__name__}")
-        source = pretrained.state_dict() if isinstance(pretrained, nn.Module) else dict(pretrained)
         children = [name for name, _ in self.named_children()]
         parts = [name for name in children if name != "head"] if parts is None else list(parts)
-        unknown = set(parts) - set(children)
-        if unknown:
-            raise ValueError(f"transfer_from: unknown parts {sorted(unknown)}; expected some of {children}")
-        own, copied = self.state_dict(), {}
-        for key, value in own.items():
-            if key.split(".")[0] not in parts:
-                continue
-            if key not in source:
-                raise KeyError(f"transfer_from: the pretrained model has no parameter {key!r} (another member?)")
-            if source[key].shape != value.shape:
-                raise ValueError(f"transfer_from: parameter {key!r} has shape {tuple(source[key].shape)} in the "
-                                 f"pretrained model but {tuple(value.shape)} here (architectures differ)")
-            copied[key] = source[key]
-        self.load_state_dict({**own, **copied})
-        return list(copied)
+        return transfer_weights(self, pretrained, parts)
 
     def forward(self, data) -> torch.Tensor:
         self.check_input(data)

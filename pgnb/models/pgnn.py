@@ -13,7 +13,7 @@ from torch import nn
 from .layers import (DenseHead, FlattenReadout, PGNNConv, PGNNEmbedding, Readout, SoftplusNodeLayer,
                                  _check_edges, _check_features, edge_feature_sum, make_readout,
                                  neighbour_adjacency, readout_width)
-from .registry import TaskDims, register_model
+from .registry import TaskDims, register_model, transfer_weights
 
 # %% auto #0
 __all__ = ['PGNN_TABLE2', 'PGNN_TUNED', 'TABLE2_TRAINING', 'PGNN', 'pgnn_preset', 'build_pgnn']
@@ -91,24 +91,7 @@ class PGNN(nn.Module):
     def transfer_from(self, pretrained: nn.Module | dict,
                       parts: Sequence[str] = ("embedding", "convs", "node_layers", "readout", "head")) -> list[str]:
         "Copy the weights of `parts` from a pretrained PGNN (or its state_dict); shapes must match. Returns the keys."
-        source = pretrained.state_dict() if isinstance(pretrained, nn.Module) else dict(pretrained)
-        own = self.state_dict()
-        unknown = set(parts) - {name for name, _ in self.named_children()}
-        if unknown:
-            raise ValueError(f"transfer_from: unknown parts {sorted(unknown)}; "
-                             f"expected some of {[name for name, _ in self.named_children()]}")
-        copied = {}
-        for key, value in own.items():
-            if key.split(".")[0] not in parts:
-                continue
-            if key not in source:
-                raise KeyError(f"transfer_from: the pretrained model has no parameter {key!r}")
-            if source[key].shape != value.shape:
-                raise ValueError(f"transfer_from: parameter {key!r} has shape {tuple(source[key].shape)} in the "
-                                 f"pretrained model but {tuple(value.shape)} here (architectures differ)")
-            copied[key] = source[key]
-        self.load_state_dict({**own, **copied})
-        return list(copied)
+        return transfer_weights(self, pretrained, parts)
 
 
 def pgnn_preset(name: Literal["table2", "tuned"] = "table2", **overrides) -> PGNN:

@@ -13,8 +13,8 @@ from typing import Callable, Literal
 from torch import nn
 
 # %% auto #0
-__all__ = ['Input', 'Level', 'NEEDS', 'TaskDims', 'count_parameters', 'ModelSpec', 'register_model', 'list_models', 'model_spec',
-           'model_fits', 'build_model']
+__all__ = ['Input', 'Level', 'NEEDS', 'TaskDims', 'count_parameters', 'transfer_weights', 'ModelSpec', 'register_model',
+           'list_models', 'model_spec', 'model_fits', 'build_model']
 
 # %% ../../nbs/06_models.registry.ipynb #e5c3f919
 Input = Literal["graph", "hetero_graph", "voxels", "image", "table"]
@@ -52,6 +52,28 @@ class TaskDims:
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     "Number of (trainable) scalar parameters of `model`."
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def transfer_weights(model: nn.Module, pretrained: nn.Module | dict, parts) -> list[str]:
+    """Copy the parameters of `model`'s top-level children `parts` from `pretrained` (a model or its state_dict),
+    for transfer learning; shapes must match. The copied keys."""
+    source = pretrained.state_dict() if isinstance(pretrained, nn.Module) else dict(pretrained)
+    children = [name for name, _ in model.named_children()]
+    unknown = set(parts) - set(children)
+    if unknown:
+        raise ValueError(f"transfer_from: unknown parts {sorted(unknown)}; expected some of {children}")
+    own, copied = model.state_dict(), {}
+    for key, value in own.items():
+        if key.split(".")[0] not in parts:
+            continue
+        if key not in source:
+            raise KeyError(f"transfer_from: the pretrained model has no parameter {key!r} (another architecture?)")
+        if source[key].shape != value.shape:
+            raise ValueError(f"transfer_from: parameter {key!r} has shape {tuple(source[key].shape)} in the "
+                             f"pretrained model but {tuple(value.shape)} here (architectures differ)")
+        copied[key] = source[key]
+    model.load_state_dict({**own, **copied})
+    return list(copied)
 
 # %% ../../nbs/06_models.registry.ipynb #20b2508b
 NEEDS = ("edge_attr", "edge_vec", "edge_features")
