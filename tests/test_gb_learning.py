@@ -23,11 +23,8 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def tiny_repo(tmp_path_factory):
-    root = tiny_repo_tools.make_tiny_repo(tmp_path_factory.mktemp("gblearn"), TINY, ["gb"])
-    pgnb(root, "make", "gb/stgb")
-    pgnb(root, "make", "gb/nanocrystal")
-    pgnb(root, "run", "gb/regions")
-    return root
+    return tiny_repo_tools.run_tiny_pipeline(tmp_path_factory.mktemp("gblearn"), TINY, ["gb"],
+                                             "make gb/stgb", "make gb/nanocrystal", "run gb/regions")
 
 
 def test_regions(tiny_repo):

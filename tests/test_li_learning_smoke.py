@@ -2,7 +2,6 @@
 notebook (IN-GCN, CGCNN and the random forest on two splits), the Fig. 6 sweep, and byte-identical metrics from
 identical params."""
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,11 +23,8 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def tiny_repo(tmp_path_factory):
-    root = tiny_repo_tools.make_tiny_repo(tmp_path_factory.mktemp("repo"), TINY, ["li"])
-    pgnb(root, "make", "li/dataset")
-    pgnb(root, "make", "li/graphs")
-    pgnb(root, "run", "li/learning")
-    return root
+    return tiny_repo_tools.run_tiny_pipeline(tmp_path_factory.mktemp("repo"), TINY, ["li"],
+                                             "make li/dataset", "make li/graphs", "run li/learning")
 
 
 def test_graphs_are_cached(tiny_repo):

@@ -33,3 +33,11 @@ def pgnb(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProc
                             capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"pgnb {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
+
+
+def run_tiny_pipeline(path: Path, tiny: dict[str, dict], studies: list[str], *steps: str) -> Path:
+    "`make_tiny_repo`, then each step (e.g. 'make gb/stgb', 'run gb/regions') through the CLI; the root."
+    root = make_tiny_repo(path, tiny, studies)
+    for step in steps:
+        pgnb(root, *step.split())
+    return root
