@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ZOO = ROOT / "pgnb" / "models"
 # calls that import every zoo module (the registry finds models by importing the whole package)
 ZOO_LOOKUPS = {"build_model", "list_models", "model_spec", "model_fits"}
+RESULT_BASE_KEYS = ("seed", "device")   # workers, threads and the scheduler change how a run is spread, not results
 
 
 def module_path(dotted: str) -> Path | None:
@@ -106,9 +107,6 @@ def expected_code_deps(name: str, stage: dict) -> set[str]:
     return {str(p.relative_to(ROOT)) for p in files}
 
 
-RESULT_BASE_KEYS = ("seed", "device")   # workers, threads and the scheduler change how a run is spread, not results
-
-
 def entry_tree(name: str, stage: dict) -> ast.AST:
     "Syntax tree of the stage's task module or study notebook."
     verb, target = stage["cmd"].split()[1:3]
@@ -149,7 +147,6 @@ def pgnb_stages(stages: dict) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fix", action="store_true", help="rewrite the differing code deps in dvc.yaml")
-    parser.add_argument("--reformat", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     from ruamel.yaml import YAML   # dvc's own YAML library: keeps comments and layout
     yaml = YAML()
@@ -160,19 +157,18 @@ def main(argv=None) -> int:
     differing = 0
     for name in pgnb_stages(doc["stages"]):
         stage = doc["stages"][name]
-        for kind, expected, listed, prefix in (
-                ("deps", expected_code_deps(name, stage), listed_code_deps(stage), "pgnb/"),
-                ("params", expected_base_params(name, stage), listed_base_params(stage), "base")):
+        for kind, expected, listed in (("deps", expected_code_deps(name, stage), listed_code_deps(stage)),
+                                       ("params", expected_base_params(name, stage), listed_base_params(stage))):
             if expected == listed:
                 continue
             differing += 1
             print(f"{name} {kind}: add {sorted(expected - listed)}, remove {sorted(listed - expected)}")
             if args.fix:
                 entries = stage[kind]
-                keep = [e for e in entries if not (isinstance(e, str) and e.startswith(prefix))]
+                keep = [e for e in entries if not (isinstance(e, str) and e in listed)]
                 entries.clear()
                 entries.extend(sorted(expected) + keep if kind == "params" else keep + sorted(expected))
-    if args.fix and (differing or args.reformat):
+    if args.fix and differing:
         with open(dvc_file, "w") as f:
             yaml.dump(doc, f)
     return 1 if differing and not args.fix else 0
