@@ -105,6 +105,8 @@ def register_model(name: str, *, inputs=("graph",), levels=("graph", "node"), ne
         if previous is not None and previous.builder.__qualname__ != builder.__qualname__:
             raise ValueError(f"register_model: the name {name!r} is taken by "
                              f"{previous.builder.__module__}.{previous.builder.__qualname__}")
+        if previous is not None and builder.__module__ == "__main__" and previous.builder.__module__ != "__main__":
+            return builder   # a notebook redefining an exported builder: the package's own stays registered
         _REGISTRY[name] = ModelSpec(name, builder, tuple(inputs), tuple(levels), tuple(needs),
                                     description or (builder.__doc__ or "").strip())
         return builder
