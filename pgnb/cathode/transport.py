@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,7 +15,8 @@ from scipy import ndimage
 
 # %% auto #0
 __all__ = ['FARADAY', 'NMC', 'SSE', 'GRAPHITE', 'OCV_SLOPE_REF', 'E_CHARGED_EV', 'E_DISCHARGED_EV', 'TransportConfig',
-           'open_circuit_voltage', 'open_circuit_slope', 'DischargeResult', 'simulate_discharge', 'kedge_energy']
+           'open_circuit_voltage', 'open_circuit_slope', 'DischargeResult', 'SliceNetwork', 'assemble_network',
+           'NewtonStepper', 'rest_diffusion', 'simulate_discharge', 'kedge_energy']
 
 # %% ../../nbs/41_cathode.transport.ipynb #dc8ac5b9
 FARADAY = 96485.332  # C/mol
@@ -44,8 +46,7 @@ class TransportConfig:
     n_rest_steps: int = 6
     two_peak_fraction: float = 0.0        # share of NMC particles with an internal diffusion barrier
     transport_limited: bool = True        # False = negative control (uniform potentials)
-    pixel_step: str = "newton"            # "newton": exact U(x), implicit reaction-diffusion per step (converges);
-                                          # "split": the earlier linearised step + saturation fallback (see above)
+    pixel_step: str = "newton"            # the only pixel step: exact U(x), implicit reaction-diffusion per step
 
     def check(self):
         positive = ("pixel_m", "sigma_sse_S_m", "sigma_graphite_S_m", "sigma_nmc_S_m", "asr_ct_ohm_m2",
@@ -53,8 +54,9 @@ class TransportConfig:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"TransportConfig.{name} must be > 0, got {getattr(self, name)}")
-        if self.pixel_step not in ("split", "newton"):
-            raise ValueError(f"TransportConfig.pixel_step must be 'split' or 'newton', got {self.pixel_step!r}")
+        if self.pixel_step != "newton":  # "split" was removed: it did not converge in the time step (see above)
+            raise ValueError(f"TransportConfig.pixel_step must be 'newton' (the unconverged 'split' step was "
+                             f"removed), got {self.pixel_step!r}")
         if min(self.asr_contact_ohm_m2, self.asr_sse_contact_ohm_m2, self.g3d_S, self.diffusivity_m2_s,
                self.hold_s, self.rest_s) < 0 or not 0 <= self.two_peak_fraction <= 1:
             raise ValueError("TransportConfig: resistances, g3d_S, diffusivity, hold_s, rest_s must be >= 0 "
@@ -72,7 +74,7 @@ def open_circuit_slope(x):
     return -0.6 - 0.05 / (x * (1 - x))
 
 
-OCV_SLOPE_REF = -open_circuit_slope(0.5)  # |dU/dx| (V) at mid lithiation, 0.8: the split step's capacitance
+OCV_SLOPE_REF = -open_circuit_slope(0.5)  # |dU/dx| (V) at mid lithiation, 0.8: the network faces' capacitance
 
 # %% ../../nbs/41_cathode.transport.ipynb #fdaccad1
 def _faces(shape):
@@ -114,194 +116,221 @@ class DischargeResult:
     lu_nnz: int
     factor_s: float
     residual: float       # componentwise backward error of the transport solve
-    rejected: float       # share of the solver's step charge that full particles could not take (time-step error)
-    redistributed: float  # share of the inserted Li passed on from saturated surface pixels (see `advance`)
-    newton_iterations: float = 0.0  # mean Newton iterations per step (pixel_step "newton")
-    balance_residual: float = 0.0   # max |pixel charge balance| after Newton, per pixel capacity (pixel_step "newton")
+    rejected: float       # 0: the Newton step passes all its charge (field of the removed split step, still recorded)
+    redistributed: float  # 0: no pixel saturates under the exact U(x) (as `rejected`)
+    newton_iterations: float = 0.0  # mean Newton iterations per step
+    balance_residual: float = 0.0   # max |pixel charge balance| after Newton, per pixel capacity
     cutoff_unconverged: bool = False  # the galvanostatic Newton step found no voltage passing the current (read as the
                                       # cut-off: the hold starts) instead of converging below v_cut
 
 # %% ../../nbs/41_cathode.transport.ipynb #07207c6b
-def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: TransportConfig,
-                       rng: np.random.Generator) -> DischargeResult:
-    "Discharge → hold → rest of a labelled slice; the lithiation x per NMC pixel (see the model above)."
-    import time
-    config.check()
+@dataclasses.dataclass
+class SliceNetwork:
+    """An assembled slice: its NMC pixels and reacting faces, the intra-particle diffusion Laplacian and the
+    factorised transport network (one LU per image). Faces are listed by their NMC pixel (`face_px`, an index into
+    the NMC pixels) and by the network nodes on their two sides."""
+    config: TransportConfig
+    nmc_pix: np.ndarray        # flat image index of each NMC pixel
+    face_px: np.ndarray        # NMC pixel of each reacting face
+    face_nmc_node: np.ndarray  # network node on the NMC side of each face
+    face_sse_node: np.ndarray  # network node on the SSE side (the outside pixel for the negative control)
+    g_face: np.ndarray         # face conductance in the network: R_ct in series with the pixel's chemical capacitance
+    laplacian: sp.spmatrix     # graph Laplacian of diffusion between NMC pixels of one particle
+    n_unknowns: int
+    q_px: float                # C per NMC pixel from x = 0 to 1
+    dt: float                  # time step of discharge and hold, s
+    i_app: float               # applied galvanostatic current, A
+    lu: object = None          # sparse LU of the network (None for the negative control: uniform potentials)
+    drive_v: np.ndarray | None = None  # φe − φLi per face per volt of cell voltage
+    lu_nnz: int = 0
+    factor_s: float = 0.0
+    residual: float = 0.0      # componentwise backward error of the network solve
+
+    def face_drive(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """φe − φLi of every face at NMC lithiation `x`, affine in the cell voltage V: `drive_u + V drive_v`
+        (one back-substitution: U(x) only enters the right-hand side)."""
+        if self.lu is None:
+            return np.zeros(self.face_px.size), np.ones(self.face_px.size)
+        gu = self.g_face * open_circuit_voltage(x[self.face_px])
+        rhs = np.zeros(self.n_unknowns)
+        np.add.at(rhs, self.face_nmc_node, gu)
+        np.add.at(rhs, self.face_sse_node, -gu)
+        phi_u = self.lu.solve(rhs)
+        return phi_u[self.face_nmc_node] - phi_u[self.face_sse_node], self.drive_v
+
+    def linear_voltage(self, x: np.ndarray, drive: tuple[np.ndarray, np.ndarray]) -> float:
+        "The cell voltage passing the applied current with the faces' currents g (U(x) − Δφ) linear in V (Newton's start)."
+        drive_u, drive_v = drive
+        i_u = self.g_face * (open_circuit_voltage(x[self.face_px]) - drive_u)
+        return (i_u.sum() - self.i_app) / (self.g_face * drive_v).sum()
+
+
+def _check_slice(phase, instances):
     phase, instances = np.asarray(phase), np.asarray(instances)
     if phase.shape != instances.shape or phase.ndim != 2:
         raise ValueError(f"phase and instances must be 2D images of one shape, got {phase.shape}, {instances.shape}")
     if not (phase == NMC).any():
         raise ValueError("the slice has no NMC pixel (phase code 2)")
-    h, w = phase.shape
-    d = config.pixel_m
-    flat_p, flat_i = phase.ravel(), instances.ravel()
-    is_e = (flat_p == NMC) | (flat_p == GRAPHITE)
-    is_li = flat_p == SSE
-    sigma = np.zeros(flat_p.size)
-    sigma[flat_p == NMC], sigma[flat_p == GRAPHITE] = config.sigma_nmc_S_m, config.sigma_graphite_S_m
-    sigma[flat_p == SSE] = config.sigma_sse_S_m
-    a, b = _faces((h, w))
-    same_net = (is_e[a] & is_e[b]) | (is_li[a] & is_li[b])
+    return phase, instances
+
+
+def _reaction_faces(flat_p, flat_i, a, b, transport_limited: bool):
+    "(NMC pixel, outside pixel) of every reacting face: NMC|SSE faces, or every particle outline for the control."
+    if not transport_limited:  # both carriers everywhere: every face of every particle's outline reacts
+        other = flat_i[a] != flat_i[b]
+        side_a, side_b = other & (flat_p[a] == NMC), other & (flat_p[b] == NMC)
+        return np.concatenate([a[side_a], b[side_b]]), np.concatenate([b[side_a], a[side_b]])
     ct = ((flat_p[a] == NMC) & (flat_p[b] == SSE)) | ((flat_p[a] == SSE) & (flat_p[b] == NMC))
-    nmc_face = np.where(flat_p[a] == NMC, a, b)[ct]
-    sse_face = np.where(flat_p[a] == NMC, b, a)[ct]
-    if config.transport_limited and not ct.any():  # Li⁺ reaches NMC only across NMC|SSE faces
+    if not ct.any():  # Li⁺ reaches NMC only across NMC|SSE faces
         present = {int(c): int((flat_p == c).sum()) for c in np.unique(flat_p)}
         raise ValueError(f"the slice has no NMC|SSE interface (pixels per phase code: {present}; NMC = {NMC}, "
                          f"SSE = {SSE}): with transport_limited=True no lithium can enter the NMC, so the "
                          "discharge is undefined")
-    if not config.transport_limited:  # both carriers everywhere: every face of every particle's outline reacts
-        other = flat_i[a] != flat_i[b]
-        side_a, side_b = other & (flat_p[a] == NMC), other & (flat_p[b] == NMC)
-        nmc_face = np.concatenate([a[side_a], b[side_b]])
-        sse_face = np.concatenate([b[side_a], a[side_b]])  # the outside pixel (unused: uniform potentials)
-    g_ct = d * d / config.asr_ct_ohm_m2
-    # node numbering: e-network pixels and Li-network pixels
-    node = np.full(flat_p.size, -1)
+    return np.where(flat_p[a] == NMC, a, b)[ct], np.where(flat_p[a] == NMC, b, a)[ct]
+
+
+def _network_matrix(shape, flat_p, flat_i, sigma, a, b, node, faces, g_face, config, rng):
+    """The network's conductance matrix A (pixel-pixel conductances, contact resistances, face branches, edge and
+    unseen-3D groundings) and b_V, the grounding tied to the cell voltage: A φ = V b_V + (face EMF terms)."""
+    h, w = shape
+    d = config.pixel_m
+    is_e = (flat_p == NMC) | (flat_p == GRAPHITE)
+    is_li = flat_p == SSE
     cond = is_e | is_li
-    node[cond] = np.arange(cond.sum())
     n = int(cond.sum())
+    same_net = (is_e[a] & is_e[b]) | (is_li[a] & is_li[b])
+    fa, fb = a[same_net], b[same_net]
+    sh = 2 * sigma[fa] * sigma[fb] / (sigma[fa] + sigma[fb])
+    resist = 1.0 / (sh * d)
+    asr = np.where(is_li[fa], config.asr_sse_contact_ohm_m2, config.asr_contact_ohm_m2)
+    resist = resist + np.where(flat_i[fa] != flat_i[fb], asr / (d * d), 0.0)
+    nmc_face, sse_face = faces
+    rows = np.concatenate([node[fa], node[sse_face]])
+    cols = np.concatenate([node[fb], node[nmc_face]])
+    vals = np.concatenate([1.0 / resist, g_face])
+    ground = np.zeros(n)
+    ground_to_v = np.zeros(n)      # part of the grounding tied to V (e-network)
+    bottom = np.arange((h - 1) * w, h * w)
+    eb = bottom[is_e[bottom]]
+    lt = np.arange(w)[is_li[:w]]
+    np.add.at(ground, node[eb], 2 * sigma[eb] * d)
+    np.add.at(ground_to_v, node[eb], 2 * sigma[eb] * d)
+    np.add.at(ground, node[lt], 2 * sigma[lt] * d)
+    # unseen 3D links: each particle touches the out-of-plane network at one random patch (pixels within
+    # g3d_patch_px of a random pixel of it), with a lognormal per-particle factor on the conductance
+    lab = flat_i[cond]
+    ids, inv = np.unique(lab, return_inverse=True)
+    pick = np.lexsort((rng.random(lab.size), inv))
+    first = pick[np.searchsorted(inv[pick], np.arange(ids.size))]
+    pix = np.flatnonzero(cond)
+    cy, cx = pix[first] // w, pix[first] % w
+    patch = np.maximum(np.abs(pix // w - cy[inv]), np.abs(pix % w - cx[inv])) <= config.g3d_patch_px
+    patch_area = np.bincount(inv, weights=patch)
+    factor = rng.lognormal(-config.g3d_sigma ** 2 / 2, config.g3d_sigma, ids.size)
+    g3d = np.where(patch, (config.g3d_S * factor / patch_area)[inv], 0.0)
+    ground += g3d
+    ground_to_v += np.where(is_e[cond], g3d, 0.0)
+    off = sp.coo_matrix((vals, (rows, cols)), shape=(n, n))
+    off = off + off.T
+    diag = np.asarray(off.sum(axis=1)).ravel() + ground
+    return (sp.diags(diag) - off).tocsc(), ground_to_v
+
+
+def _factorise(A, b_v):
+    "LU of the SPD network (symmetric mode, MMD on AᵀA + A), φ_V = A⁻¹ b_V, its componentwise backward error."
+    t0 = time.perf_counter()
+    lu = spl.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
+    factor_s = time.perf_counter() - t0
+    phi_v = lu.solve(b_v)
+    scale = abs(A) @ np.abs(phi_v) + np.abs(b_v)   # max |A x − b| / (|A| |x| + |b|)
+    err = np.abs(A @ phi_v - b_v)
+    return lu, phi_v, factor_s, float(np.divide(err, scale, out=np.zeros_like(err), where=scale > 0).max())
+
+
+def assemble_network(phase: np.ndarray, instances: np.ndarray, config: TransportConfig,
+                     rng: np.random.Generator) -> SliceNetwork:
+    "The `SliceNetwork` of a labelled slice (draws the unseen 3D links, then the two-peak barriers, from `rng`)."
+    config.check()
+    phase, instances = _check_slice(phase, instances)
+    d = config.pixel_m
+    flat_p, flat_i = phase.ravel(), instances.ravel()
+    sigma = np.zeros(flat_p.size)
+    sigma[flat_p == NMC], sigma[flat_p == GRAPHITE] = config.sigma_nmc_S_m, config.sigma_graphite_S_m
+    sigma[flat_p == SSE] = config.sigma_sse_S_m
+    a, b = _faces(phase.shape)
+    nmc_face, sse_face = _reaction_faces(flat_p, flat_i, a, b, config.transport_limited)
+    cond = (flat_p == NMC) | (flat_p == GRAPHITE) | (flat_p == SSE)
+    node = np.full(flat_p.size, -1)    # network nodes: e-network and Li-network pixels
+    node[cond] = np.arange(cond.sum())
     nmc_pix = np.flatnonzero(flat_p == NMC)
-    nmc_ids = np.unique(flat_i[nmc_pix])
     nmc_node = np.full(flat_p.size, -1)
     nmc_node[nmc_pix] = np.arange(nmc_pix.size)
     face_px = nmc_node[nmc_face]
     n_face = np.bincount(face_px, minlength=nmc_pix.size)
-    q_px = FARADAY * config.c_li_mol_m3 * d ** 3       # C per NMC pixel from x = 0 to 1
-    capacity = q_px * nmc_pix.size
-    i_app = config.c_rate * capacity / 3600.0
+    q_px = FARADAY * config.c_li_mol_m3 * d ** 3
     dt = 3600.0 / config.c_rate / config.n_steps
     # backward Euler of each face's charge-transfer resistance in series with its share of the pixel's chemical
-    # capacitance q/|dU/dx|: a constant conductance, so the matrix (and its LU) is the same for every step
+    # capacitance q/|dU/dx| at mid lithiation: a constant conductance, so the network's LU serves every step
     cap_face = q_px / (n_face[face_px] * OCV_SLOPE_REF)
-    g_face = 1.0 / (1.0 / g_ct + dt / cap_face)
-    factor_s, lu_nnz, residual = 0.0, 0, 0.0
-    # ---- transport network (one factorisation) ----
+    g_face = 1.0 / (1.0 / (d * d / config.asr_ct_ohm_m2) + dt / cap_face)
+    net = SliceNetwork(config, nmc_pix, face_px, node[nmc_face], node[sse_face], g_face, None, int(cond.sum()),
+                       q_px, dt, config.c_rate * q_px * nmc_pix.size / 3600.0)
     if config.transport_limited:
-        fa, fb = a[same_net], b[same_net]
-        sh = 2 * sigma[fa] * sigma[fb] / (sigma[fa] + sigma[fb])
-        resist = 1.0 / (sh * d)
-        other = flat_i[fa] != flat_i[fb]
-        asr = np.where(is_li[fa], config.asr_sse_contact_ohm_m2, config.asr_contact_ohm_m2)
-        resist = resist + np.where(other, asr / (d * d), 0.0)
-        rows = np.concatenate([node[fa], node[sse_face]])
-        cols = np.concatenate([node[fb], node[nmc_face]])
-        vals = np.concatenate([1.0 / resist, g_face])
-        ground = np.zeros(n)
-        ground_to_v = np.zeros(n)      # part of the grounding tied to V (e-network)
-        bottom = np.arange((h - 1) * w, h * w)
-        top = np.arange(w)
-        eb = bottom[is_e[bottom]]
-        lt = top[is_li[top]]
-        np.add.at(ground, node[eb], 2 * sigma[eb] * d)
-        np.add.at(ground_to_v, node[eb], 2 * sigma[eb] * d)
-        np.add.at(ground, node[lt], 2 * sigma[lt] * d)
-        # unseen 3D links: each particle touches the out-of-plane network at one random patch (pixels within
-        # g3d_patch_px of a random pixel of it), with a lognormal per-particle factor on the conductance
-        lab = flat_i[cond]
-        ids, inv = np.unique(lab, return_inverse=True)
-        pick = np.lexsort((rng.random(lab.size), inv))
-        first = pick[np.searchsorted(inv[pick], np.arange(ids.size))]
-        pix = np.flatnonzero(cond)
-        cy, cx = pix[first] // w, pix[first] % w
-        patch = np.maximum(np.abs(pix // w - cy[inv]), np.abs(pix % w - cx[inv])) <= config.g3d_patch_px
-        patch_area = np.bincount(inv, weights=patch)
-        factor = rng.lognormal(-config.g3d_sigma ** 2 / 2, config.g3d_sigma, ids.size)
-        g3d = np.where(patch, (config.g3d_S * factor / patch_area)[inv], 0.0)
-        ground += g3d
-        ground_to_v += np.where(is_e[cond], g3d, 0.0)
-        off = sp.coo_matrix((vals, (rows, cols)), shape=(n, n))
-        off = off + off.T
-        diag = np.asarray(off.sum(axis=1)).ravel() + ground
-        A = (sp.diags(diag) - off).tocsc()
-        t0 = time.perf_counter()
-        lu = spl.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
-        factor_s = time.perf_counter() - t0
-        lu_nnz = int(lu.L.nnz + lu.U.nnz)
-        phi_v = lu.solve(ground_to_v)
-        # componentwise backward error of the factorised solve: max |A x - b| / (|A| |x| + |b|)
-        scale = abs(A) @ np.abs(phi_v) + np.abs(ground_to_v)
-        err = np.abs(A @ phi_v - ground_to_v)
-        residual = float(np.divide(err, scale, out=np.zeros_like(err), where=scale > 0).max())
-        drive_v = phi_v[node[nmc_face]] - phi_v[node[sse_face]]    # φe − φLi per unit V
-    # ---- intra-particle diffusion ----
+        A, b_v = _network_matrix(phase.shape, flat_p, flat_i, sigma, a, b, node, (nmc_face, sse_face), g_face,
+                                 config, rng)
+        net.lu, phi_v, net.factor_s, net.residual = _factorise(A, b_v)
+        net.lu_nnz = int(net.lu.L.nnz + net.lu.U.nnz)
+        net.drive_v = phi_v[net.face_nmc_node] - phi_v[net.face_sse_node]
+    # intra-particle diffusion between NMC pixels of one particle, except across two-peak barriers
+    nmc_ids = np.unique(flat_i[nmc_pix])
     same = (flat_p[a] == NMC) & (flat_p[b] == NMC) & (flat_i[a] == flat_i[b])
     same &= ~_two_peak_barriers(instances, nmc_ids, config.two_peak_fraction, rng, a, b)
     da, db = nmc_node[a[same]], nmc_node[b[same]]
     adj = sp.coo_matrix((np.ones(da.size), (da, db)), shape=(nmc_pix.size,) * 2)
     adj = adj + adj.T
-    lap = sp.diags(np.asarray(adj.sum(1)).ravel()) - adj
-    solvers = {}
+    net.laplacian = sp.diags(np.asarray(adj.sum(1)).ravel()) - adj
+    return net
 
-    def diffuse(x, dt):
-        if config.diffusivity_m2_s == 0 or dt == 0:
-            return x
-        if dt not in solvers:
-            M = (sp.identity(nmc_pix.size) + (config.diffusivity_m2_s * dt / d ** 2) * lap).tocsc()
-            solvers[dt] = spl.factorized(M)
-        return solvers[dt](x)
+# %% ../../nbs/41_cathode.transport.ipynb #a7c3e9f1
+@dataclasses.dataclass
+class NewtonStepper:
+    """The pixel step: backward Euler of the NMC pixels with the network's face potentials frozen over the step
+    (Δφ = drive_u + V drive_v), q (y − x)/dt + q D/d² L y = g_ct Σ_faces (U(y) − Δφ), solved by Newton with the
+    exact U(y), so no pixel passes x = 1 (U → −∞ there). With `i_target` the cell voltage V is a further unknown,
+    fixed by Σ g_ct (U(y) − Δφ) = i_target (bordered system: two back-substitutions per iteration). The Jacobian
+    changes with U′(y), so each iteration factorises the pixel block (NMC pixels only, ~4× smaller than the
+    network). Counts iterations and steps; `cutoff_unconverged` records a cut-off read from a diverging step."""
+    net: SliceNetwork
+    max_iterations: int = 40
+    iterations: int = 0
+    steps: int = 0
+    cutoff_unconverged: bool = False
 
-    def face_currents(x):
-        "Affine face lithiation currents over the next step, i(V) = i_u − V i_v (A): one back-substitution."
-        u = open_circuit_voltage(x[face_px])
-        if not config.transport_limited:
-            face_currents.drive = (np.zeros(face_px.size), np.ones(face_px.size))
-            return g_face * u, g_face
-        rhs = np.zeros(n)
-        np.add.at(rhs, node[nmc_face], g_face * u)
-        np.add.at(rhs, node[sse_face], -g_face * u)
-        phi_u = lu.solve(rhs)
-        drive_u = phi_u[node[nmc_face]] - phi_u[node[sse_face]]
-        face_currents.drive = (drive_u, drive_v)     # φe − φLi per face = drive_u + V drive_v
-        return g_face * (u - drive_u), g_face * drive_v
+    def __post_init__(self):
+        net, c = self.net, self.net.config
+        n = net.nmc_pix.size
+        self.g_ct = c.pixel_m * c.pixel_m / c.asr_ct_ohm_m2
+        self.n_faces_of = np.bincount(net.face_px, minlength=n).astype(np.float64)
+        self.storage_diffusion = (sp.identity(n) * (net.q_px / net.dt)
+                                  + (net.q_px * c.diffusivity_m2_s / c.pixel_m ** 2) * net.laplacian).tocsc()
 
-    particle = np.unique(flat_i[nmc_pix], return_inverse=True)[1]
-    moved = [0.0]
+    def _balance(self, x, y, v, du_px, dv_px):
+        "Charge balance of every NMC pixel (A): storage + diffusion − face currents."
+        return (self.storage_diffusion @ y - (self.net.q_px / self.net.dt) * x
+                - self.g_ct * (self.n_faces_of * open_circuit_voltage(y) - du_px - v * dv_px))
 
-    def advance(x, i_face):
-        """Insert the step's charge and diffuse; returns (x, inserted C, rejected C). A surface pixel pushed past
-        x = 1 (its 20 nm layer saturates within the step) passes the excess on to the unsaturated pixels of its
-        own particle in proportion to their room: the sub-step surface-to-bulk transport the time step does not
-        resolve. What a full particle cannot take is rejected: the cell passes only the inserted charge."""
-        step = np.bincount(face_px, weights=i_face * dt / q_px, minlength=x.size)
-        y = x + step
-        excess = np.bincount(particle, weights=np.maximum(y - 1.0, 0.0))
-        deficit = np.bincount(particle, weights=np.maximum(-y, 0.0))
-        y = np.clip(y, 0.0, 1.0)
-        room, filled = 1.0 - y, y
-        total_room, total_filled = np.bincount(particle, weights=room), np.bincount(particle, weights=filled)
-        take = np.minimum(excess, total_room)
-        give = np.minimum(deficit, total_filled)
-        y = y + room * np.divide(take, total_room, out=np.zeros_like(take), where=total_room > 0)[particle]
-        y = y - filled * np.divide(give, total_filled, out=np.zeros_like(give), where=total_filled > 0)[particle]
-        moved[0] += float(take.sum() + give.sum())
-        rejected = float((excess - take).sum() - (deficit - give).sum())
-        return diffuse(y, dt), float(step.sum() - rejected) * q_px, rejected * q_px
-
-    n_faces_of = np.bincount(face_px, minlength=nmc_pix.size).astype(np.float64)
-    storage_diffusion = (sp.identity(nmc_pix.size) * (q_px / dt)
-                         + (q_px * config.diffusivity_m2_s / d ** 2) * lap).tocsc()
-    newton = dict(iterations=0, steps=0, residual=0.0, cutoff_unconverged=False)
-
-    def newton_step(x, v, i_target=None):
-        """Backward Euler of the NMC pixels with the network's face potentials frozen (Δφ = Δφ_U + V Δφ_V):
-        q (y − x)/dt + q D/d² L y = g_ct Σ_faces (U(y) − Δφ), by Newton with the exact U(y), so no pixel passes
-        x = 1 (U → −∞ there). With `i_target` the cell voltage V is a further unknown, fixed by the galvanostatic
-        condition Σ g_ct (U(y) − Δφ) = i_target (bordered system: two back-substitutions per iteration).
-        Returns (y, inserted C, V, residual). The Jacobian changes with U'(y), so each iteration factorises the
-        pixel block (NMC pixels only, ~4x smaller than the network)."""
-        drive_u, drive_v = face_currents.drive
-        du_px = np.bincount(face_px, weights=drive_u, minlength=x.size)
-        dv_px = np.bincount(face_px, weights=drive_v, minlength=x.size)
+    def step(self, x: np.ndarray, drive: tuple[np.ndarray, np.ndarray], v: float,
+             i_target: float | None = None) -> tuple[np.ndarray, float, float, float]:
+        "One step from lithiation `x` at cell voltage `v` (the start, if galvanostatic): (y, inserted C, V, residual)."
+        net, g_ct, n_faces_of = self.net, self.g_ct, self.n_faces_of
+        drive_u, drive_v = drive
+        du_px = np.bincount(net.face_px, weights=drive_u, minlength=x.size)
+        dv_px = np.bincount(net.face_px, weights=drive_v, minlength=x.size)
         y = np.clip(x, 1e-9, 1 - 1e-9)
-
-        def balance(y, v):
-            return (storage_diffusion @ y - (q_px / dt) * x
-                    - g_ct * (n_faces_of * open_circuit_voltage(y) - du_px - v * dv_px))
-        for _ in range(40):
-            f = balance(y, v)
+        for _ in range(self.max_iterations):
+            f = self._balance(x, y, v, du_px, dv_px)
             slope = open_circuit_slope(y)
-            jac = (storage_diffusion + sp.diags(-g_ct * n_faces_of * slope)).tocsc()
+            jac = (self.storage_diffusion + sp.diags(-g_ct * n_faces_of * slope)).tocsc()
             solve = spl.splu(jac, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                              options=dict(SymmetricMode=True)).solve
             w_f = solve(f)
@@ -316,63 +345,65 @@ def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: Transpo
             room = np.where(delta > 0, 0.9 * (1 - y), 0.9 * y)  # stay inside (0, 1): U is singular at the ends
             y = np.clip(y + np.clip(delta, -room, room), 1e-12, 1 - 1e-12)
             v += dv
-            newton["iterations"] += 1
+            self.iterations += 1
             if np.abs(delta).max() < 1e-7:
                 break
         else:
             # galvanostatic and V driven below the cut-off: the full particles cannot take the step's charge at any
-            # voltage (their room is smaller), which is the cut-off (recorded in the result)
-            if i_target is not None and v < config.v_cut:
-                newton["cutoff_unconverged"] = True
+            # voltage (their room is smaller), which is the cut-off
+            if i_target is not None and v < net.config.v_cut:
+                self.cutoff_unconverged = True
                 return y, 0.0, -np.inf, np.inf
-            raise RuntimeError(f"simulate_discharge: the Newton pixel step did not converge in 40 iterations "
-                               f"(V = {v:.3f} V, last update {np.abs(delta).max():.1e})")
-        newton["steps"] += 1
-        residual = float(np.abs(balance(y, v)).max() * dt / q_px)
-        return y, float((y - x).sum()) * q_px, v, residual
+            raise RuntimeError(f"simulate_discharge: the Newton pixel step did not converge in "
+                               f"{self.max_iterations} iterations (V = {v:.3f} V, last update "
+                               f"{np.abs(delta).max():.1e})")
+        self.steps += 1
+        residual = float(np.abs(self._balance(x, y, v, du_px, dv_px)).max() * net.dt / net.q_px)
+        return y, float((y - x).sum()) * net.q_px, v, residual
 
-    x = np.zeros(nmc_pix.size)
-    t, times, volts, currents, rejected = 0.0, [0.0], [open_circuit_voltage(0.0)], [0.0], 0.0
+
+def rest_diffusion(net: SliceNetwork, x: np.ndarray, seconds: float, n_steps: int) -> np.ndarray:
+    "Open circuit: `n_steps` implicit-Euler diffusion steps inside the particles."
+    D, dt = net.config.diffusivity_m2_s, seconds / n_steps
+    if D == 0 or dt == 0:
+        return x
+    solve = spl.factorized((sp.identity(x.size) + (D * dt / net.config.pixel_m ** 2) * net.laplacian).tocsc())
+    for _ in range(n_steps):
+        x = solve(x)
+    return x
+
+
+def simulate_discharge(phase: np.ndarray, instances: np.ndarray, config: TransportConfig,
+                       rng: np.random.Generator) -> DischargeResult:
+    "Discharge → hold → rest of a labelled slice; the lithiation x per NMC pixel (see the model above)."
+    net = assemble_network(phase, instances, config, rng)
+    stepper = NewtonStepper(net)
+    dt, balance = net.dt, 0.0
+    x = np.zeros(net.nmc_pix.size)
+    t, times, volts, currents = 0.0, [0.0], [open_circuit_voltage(0.0)], [0.0]
     for _ in range(int(1.5 * config.n_steps)):        # galvanostatic discharge to the cut-off
-        i_u, i_v = face_currents(x)
-        v = (i_u.sum() - i_app) / i_v.sum()
-        if config.pixel_step == "newton":
-            y, inserted, v, res = newton_step(x, v, i_target=i_app)
-            if v < config.v_cut:
-                break
-            x, lost = y, 0.0
-            newton["residual"] = max(newton["residual"], res)
-        else:
-            if v < config.v_cut:
-                break
-            x, inserted, lost = advance(x, i_u - v * i_v)
+        drive = net.face_drive(x)
+        y, inserted, v, res = stepper.step(x, drive, net.linear_voltage(x, drive), i_target=net.i_app)
+        if v < config.v_cut:
+            break
+        x, balance = y, max(balance, res)
         t += dt
-        rejected += lost
         times.append(t); volts.append(v); currents.append(inserted / dt)
     for _ in range(int(np.ceil(config.hold_s / dt))):  # potentiostatic hold at the cut-off
-        i_u, i_v = face_currents(x)
-        if config.pixel_step == "newton":
-            x, inserted, _, res = newton_step(x, config.v_cut)
-            lost, newton["residual"] = 0.0, max(newton["residual"], res)
-        else:
-            x, inserted, lost = advance(x, i_u - config.v_cut * i_v)
+        x, inserted, _, res = stepper.step(x, net.face_drive(x), config.v_cut)
+        balance = max(balance, res)
         t += dt
-        rejected += lost
         times.append(t); volts.append(config.v_cut); currents.append(inserted / dt)
     if config.n_rest_steps and config.rest_s > 0:     # open circuit: diffusion only
-        dt_rest = config.rest_s / config.n_rest_steps
+        x = rest_diffusion(net, x, config.rest_s, config.n_rest_steps)
         for _ in range(config.n_rest_steps):
-            x = diffuse(x, dt_rest)
-            t += dt_rest
+            t += config.rest_s / config.n_rest_steps
             times.append(t); volts.append(np.nan); currents.append(0.0)
-    out = np.full(phase.shape, np.nan)
-    out.ravel()[nmc_pix] = x
-    times, currents = np.asarray(times), np.asarray(currents)
-    inserted_total = max(float(x.sum()) * q_px, 1e-300)
-    return DischargeResult(out, times, np.asarray(volts), currents, n, lu_nnz, factor_s, residual,
-                           rejected / (inserted_total + rejected), moved[0] * q_px / inserted_total,
-                           newton["iterations"] / max(newton["steps"], 1), newton["residual"],
-                           newton["cutoff_unconverged"])
+    out = np.full(np.shape(phase), np.nan)
+    out.ravel()[net.nmc_pix] = x
+    return DischargeResult(out, np.asarray(times), np.asarray(volts), np.asarray(currents), net.n_unknowns,
+                           net.lu_nnz, net.factor_s, net.residual, 0.0, 0.0,
+                           stepper.iterations / max(stepper.steps, 1), balance, stepper.cutoff_unconverged)
 
 # %% ../../nbs/41_cathode.transport.ipynb #3944f7cc
 E_CHARGED_EV, E_DISCHARGED_EV = 8346.5, 8341.5
