@@ -1,7 +1,17 @@
 """Packaging driven by settings.ini (nbdev 2). No pkg_resources: it is gone from setuptools >= 82."""
+import logging
+import warnings
 from configparser import ConfigParser
+from pathlib import Path
 
 import setuptools
+from setuptools.warnings import InformationOnly
+
+# setuptools' notes on how an editable install works ("meta path finder", "folders with the same name") are
+# information, not problems: silenced so that tools/setup.sh prints only real warnings
+warnings.filterwarnings("ignore", category=InformationOnly)
+logging.getLogger("setuptools.command.editable_wheel").addFilter(
+    lambda record: not record.getMessage().startswith("Editable install will be performed"))
 
 config = ConfigParser(delimiters=["="])
 config.read("settings.ini", encoding="utf-8")
@@ -25,7 +35,7 @@ setuptools.setup(
     install_requires=requirements,
     extras_require={"dev": dev_requirements},
     entry_points={"console_scripts": console_scripts, "nbdev": [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
-    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description=Path("README.md").read_text(encoding="utf-8") if Path("README.md").exists() else "",
     long_description_content_type="text/markdown",
     zip_safe=False,
 )

@@ -150,8 +150,9 @@ def _open_client(workers: int, threads: int, scheduler_address: str):
         return Client(address), None
     env = {var: str(threads) for var in THREAD_ENV_VARS}
     with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        # dashboard on a free port: None still binds the HTTP server to 8787 first ("Port 8787 is already in use")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, env=env)
+                               dashboard_address=":0", env=env)
     return Client(cluster), cluster
 
 

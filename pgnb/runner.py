@@ -22,10 +22,9 @@ from .core import Task, task, find_tasks, declared_tasks, section_of  # the task
 _all_ = ['Task', 'task', 'find_tasks', 'declared_tasks', 'section_of']  # re-exported for existing callers
 
 # %% auto #0
-__all__ = ['KERNEL', 'PACKAGES', 'DEMO_PARAMETERS', 'DEMO_BODY', 'NotebookError', 'find_steps', 'find_step',
-           'check_study_notebook', 'clear_outputs', 'load_step_params', 'package_versions', 'git_state',
-           'scrub_timestamps', 'run_step', 'StepFailed', 'make_demo_repo', 'make_task', 'Task', 'task', 'find_tasks',
-           'declared_tasks', 'section_of']
+__all__ = ['KERNEL', 'PACKAGES', 'TIME_MARK', 'NotebookError', 'find_steps', 'find_step', 'check_study_notebook', 'clear_outputs',
+           'load_step_params', 'package_versions', 'git_state', 'scrub_timestamps', 'take_timings', 'run_step',
+           'StepFailed', 'make_task', 'Task', 'task', 'find_tasks', 'declared_tasks', 'section_of']
 
 # %% ../nbs/03_runner.ipynb #8e5ec3af
 KERNEL = "python3"
@@ -220,6 +219,8 @@ def git_state(root: str | os.PathLike | None = None) -> dict:
 
 
 _TIME_KEYS = ("start_time", "end_time", "duration")
+TIME_MARK = "[time] "
+"An output line starting with this is a wall-clock timing: moved out of the executed notebook (see above)."
 
 
 def scrub_timestamps(nb: nbformat.NotebookNode, root: str | os.PathLike | None = None) -> nbformat.NotebookNode:
@@ -241,10 +242,49 @@ def scrub_timestamps(nb: nbformat.NotebookNode, root: str | os.PathLike | None =
             cell.metadata.get("papermill", {}).pop(key, None)
     return nb
 
+
+def take_timings(nb: nbformat.NotebookNode) -> list[str]:
+    "Remove the stream-output lines starting with `TIME_MARK` from `nb` (in place); those lines, unmarked."
+    timings = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                lines = output.text.splitlines(keepends=True)
+                timings += [line[len(TIME_MARK):].rstrip("\n") for line in lines if line.startswith(TIME_MARK)]
+                output.text = "".join(line for line in lines if not line.startswith(TIME_MARK))
+                if not output.text:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
+    return timings
+
 # %% ../nbs/03_runner.ipynb #95d2b84e
+def _kernel_manager_class():
+    """A jupyter_client kernel manager that talks to the kernel over local IPC sockets (no "running over TCP
+    without encryption" warning) and does not interrupt the kernel it is shutting down (which made ipykernel
+    log "KeyboardInterrupt caught in kernel" at the end of every successful run)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:  # a shutdown request stops an idle kernel without a SIGINT
+                await super()._async_interrupt_kernel()
+
+    return QuietKernelManager
+
+
 def run_step(name: str, overrides: dict | list[str] | None = None, *, root: str | os.PathLike | None = None,
              log_output: bool = False, progress_bar: bool = False) -> Path:
     "Execute study step `name` with papermill (see the contract above); the path of the executed notebook."
+    import json
+    import time
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -257,23 +297,32 @@ def run_step(name: str, overrides: dict | list[str] | None = None, *, root: str 
     output.parent.mkdir(parents=True, exist_ok=True)
     provenance = {"step": name, "notebook": str(source.relative_to(root)), "section": section_of(name),
                   "params": values, "overrides": _as_overrides(overrides), "base": dataclasses.asdict(base),
-                  "git": git_state(root), "versions": package_versions(), "kernel": KERNEL}
-    failure = None
+                  "versions": package_versions(), "kernel": KERNEL}
+    run = {"step": name, "git": git_state(root)}
+    failure, started = None, time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, temporary_environ(PGNB_ROOT=str(root)):
         executed = Path(tmp) / source.name
         try:
             papermill.execute_notebook(str(source), str(executed), parameters=values, kernel_name=KERNEL,
                                        cwd=str(root), log_output=log_output, progress_bar=progress_bar,
-                                       request_save_on_cell_execute=False)
+                                       request_save_on_cell_execute=False,
+                                       kernel_manager_class=_kernel_manager_class())
         except PapermillExecutionError as err:
             failure = err
         if not executed.exists():
             raise RuntimeError(f"papermill wrote no output notebook for {source}")
         nb = scrub_timestamps(nbformat.read(executed, as_version=4), root)
+    run.update(wall_s=round(time.perf_counter() - started, 1), timings=take_timings(nb))
     nb.metadata["pgnb"] = {**provenance, "status": "failed" if failure else "completed"}
     nb.metadata.get("papermill", {})["output_path"] = str(output.relative_to(root))
     with atomic_path(output) as tmp:
         nbformat.write(nb, tmp)
+    run_file = output.with_suffix(".run.json")
+    with atomic_path(run_file) as tmp:
+        tmp.write_text(json.dumps(run, indent=2) + "\n")
+    for line in run["timings"]:
+        print(f"{name}: {line}")
+    print(f"{name}: {run['wall_s']:.0f} s wall ({run_file.relative_to(root)})")
     if failure is not None:
         raise StepFailed(f"step {name} failed in cell {failure.exec_count}: {failure.ename}: {failure.evalue} "
                          f"(executed notebook: {output.relative_to(root)})") from failure
@@ -282,40 +331,6 @@ def run_step(name: str, overrides: dict | list[str] | None = None, *, root: str 
 
 class StepFailed(RuntimeError):
     "A study notebook raised while executing; the executed notebook shows where."
-
-# %% ../nbs/03_runner.ipynb #79c2872e
-DEMO_PARAMETERS = "n = 3\nscale = 0.5\nlabel = 'demo'\n"
-DEMO_BODY = """\
-import json, os
-from pathlib import Path
-from pgnb.core import load_params, repo_root, write_metrics
-base = load_params("base")
-assert Path.cwd() == repo_root(), (Path.cwd(), repo_root())
-if label == "boom":
-    raise ValueError("demo failure")
-write_metrics(repo_root() / "results" / "demo" / "step.json", {"total": n * scale, "seed": base.seed, "label": label})
-print("total", n * scale)
-"""
-
-
-def make_demo_repo(path: str | os.PathLike, parameters: str = DEMO_PARAMETERS, body: str = DEMO_BODY,
-                   section: dict | None = None) -> Path:
-    "Create a minimal pgnb repository at `path` with one study step `demo/step` (for tests)."
-    import nbformat
-    import yaml
-    root = Path(path)
-    (root / "nbs" / "studies" / "demo").mkdir(parents=True, exist_ok=True)
-    (root / "settings.ini").write_text("[DEFAULT]\nlib_name = pgnb\n")
-    base = dict(seed=11, device="cpu", workers=1, threads=1, scheduler_address="")
-    section = section if section is not None else dict(n=3, scale=0.5, label="demo")
-    (root / "params.yaml").write_text(yaml.safe_dump({"base": base, "demo_step": section}, sort_keys=False))
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Demo step"),
-                nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, root / "nbs" / "studies" / "demo" / "01_step.ipynb")
-    return root
 
 # %% ../nbs/03_runner.ipynb #a2f3ebe1
 def make_task(name: str, overrides: dict | list[str] | None = None, *, root: str | os.PathLike | None = None):

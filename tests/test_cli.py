@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pgnb.runner import make_demo_repo
+from demo_repo import make_demo_repo
 
 
 def pgnb_script() -> str:
@@ -63,6 +63,28 @@ def test_run_writes_the_executed_notebook(tmp_path):
     nb = nbformat.read(tmp_path / "results/demo/01_step.ipynb", as_version=4)
     assert nb.metadata.pgnb["params"] == {"n": 7, "scale": 0.5, "label": "demo"}
     assert "start_time" not in (tmp_path / "results/demo/01_step.ipynb").read_text()
+    # quiet: no ipykernel notice of TCP transport, no KeyboardInterrupt logged when the kernel shuts down
+    for noise in ("without encryption", "KeyboardInterrupt", "Port 8787"):
+        assert noise not in result.stderr + result.stdout, result.stderr
+    assert "demo/step: took " in result.stdout, result.stdout   # the timing line, moved to the log
+
+
+def test_summary_prints_headlines_and_the_steps_not_run(tmp_path):
+    import json
+    make_demo_repo(tmp_path)
+    out = tmp_path / "results/cathode/segmentation"
+    out.mkdir(parents=True)
+    (out / "metrics.json").write_text(json.dumps({"unet": {"test": {"miou": 0.85}},
+                                                  "graphs_from_unet": {"n_tpb": {"relative_deviation": 0.05}}}))
+    result = pgnb("summary", root=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["step", "quantity", "ours", "paper", "agrees"], lines[0]
+    assert any("U-Net test mIoU" in l and "0.850" in l and l.endswith("NO") for l in lines), result.stdout
+    assert any("TPB count" in l and "+5.0 %" in l and l.endswith("yes") for l in lines), result.stdout
+    assert "demo/step: not run (no results/demo/step/metrics.json)" in lines, result.stdout
+    assert "li/learning: not run (no results/li/learning/metrics.json)" in lines, result.stdout
+    assert len(lines) <= 50, "one screen"
 
 
 def test_unknown_step_is_one_line(tmp_path):
