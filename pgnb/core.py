@@ -23,10 +23,11 @@ import pydantic
 import yaml
 
 # %% auto #0
-__all__ = ['ROOT_MARKERS', 'THREAD_ENV_VARS', 'repo_root', 'ParamsError', 'params_section', 'validate_params', 'BaseParams',
-           'study_packages', 'import_study', 'schema_of', 'read_params_file', 'parse_override', 'load_params',
-           'section_of', 'Task', 'task', 'find_tasks', 'declared_tasks', 'seed_everything', 'temporary_environ',
-           'set_threads', 'select_device', 'atomic_path', 'write_metrics', 'merge_metrics']
+__all__ = ['ROOT_MARKERS', 'THREAD_ENV_VARS', 'SCALES_DIR', 'repo_root', 'ParamsError', 'params_section', 'validate_params',
+           'BaseParams', 'study_packages', 'import_study', 'schema_of', 'read_params_file', 'parse_override',
+           'load_params', 'section_of', 'Task', 'task', 'find_tasks', 'declared_tasks', 'seed_everything',
+           'temporary_environ', 'set_threads', 'select_device', 'atomic_path', 'write_metrics', 'merge_metrics',
+           'scales', 'read_scale', 'scale_overrides', 'scale_command', 'apply_scale']
 
 # %% ../nbs/00_core.ipynb #cdb587e0
 ROOT_MARKERS = ("params.yaml", "settings.ini")
@@ -415,3 +416,101 @@ def merge_metrics(paths: list[str | os.PathLike]) -> dict:
             raise FileNotFoundError(f"metrics file {path} does not exist: run the stage that writes it first")
         merge(merged, json.loads(path.read_text()), path, "")
     return merged
+
+# %% ../nbs/00_core.ipynb #5ca1e0a2
+SCALES_DIR = "params"  # params/<scale>.yaml: the keys of params.yaml whose value differs at that scale
+
+
+def _same_kind(default, value) -> bool:
+    "Whether an overlay value can stand for a params.yaml value (numbers are interchangeable; None matches any)."
+    numbers = (int, float)
+    if default is None or value is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, numbers):
+        return isinstance(value, numbers)
+    return isinstance(value, type(default))
+
+
+def scales(root: str | os.PathLike | None = None) -> list[str]:
+    "The names of the scale overlays in `params/`."
+    return sorted(p.stem for p in (repo_root(root) / SCALES_DIR).glob("*.yaml"))
+
+
+def read_scale(name: str, study: str | None = None, root: str | os.PathLike | None = None) -> dict[str, dict]:
+    """Overlay `params/<name>.yaml` as `{section: {key: value}}` (of `study`'s sections only, if given), checked
+    against `params.yaml`: every section and key exists there, values keep their kind, and each section with a
+    registered schema validates with the overlay applied. Study-notebook sections are checked by `pgnb run`."""
+    root = repo_root(root)
+    path = root / SCALES_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ParamsError(f"no scale {name!r}: {path} does not exist (scales: {scales(root)})")
+    overlay = read_params_file(path)
+    params = read_params_file(root / "params.yaml")
+    for section, values in overlay.items():
+        where = f"{path.relative_to(root)}, section '{section}'"
+        if section not in params:
+            raise ParamsError(f"{where}: params.yaml has no such section (sections: {sorted(params)})")
+        if not isinstance(values, dict) or not values:
+            raise ParamsError(f"{where}: expected a non-empty mapping of key: value")
+        for key, value in values.items():
+            if key not in params[section]:
+                raise ParamsError(f"{where}: params.yaml section '{section}' has no key '{key}' "
+                                  f"(keys: {sorted(params[section])})")
+            if not _same_kind(params[section][key], value):
+                raise ParamsError(f"{where}, key '{key}': expected a {type(params[section][key]).__name__} "
+                                  f"like params.yaml's {params[section][key]!r}, got {value!r}")
+        try:
+            schema = schema_of(section)
+        except ParamsError:  # a study-notebook section: its parameters cell is the schema (checked by pgnb.runner)
+            continue
+        try:
+            validate_params(section, {**params[section], **values}, schema)
+        except ParamsError as err:
+            raise ParamsError(f"{path.relative_to(root)}: {err}") from None
+    return {s: v for s, v in overlay.items() if study is None or s.split("_")[0] == study}
+
+
+def _flow(value) -> str:
+    "A value as one line of YAML flow style (what `dvc exp run -S` and params.yaml read back as the same value)."
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
+
+
+def scale_overrides(name: str, study: str | None = None, root: str | os.PathLike | None = None) -> list[str]:
+    "`section.key=value` for every entry of scale `name`: the `-S` arguments of `dvc exp run`."
+    return [f"{section}.{key}={_flow(value)}" for section, values in read_scale(name, study, root).items()
+            for key, value in values.items()]
+
+
+def scale_command(name: str, study: str | None = None, root: str | os.PathLike | None = None) -> str:
+    "The `dvc exp run` command that runs the pipeline at scale `name` (params.yaml of the experiment says what ran)."
+    import shlex
+    return "dvc exp run " + " ".join(f"-S {shlex.quote(o)}" for o in scale_overrides(name, study, root))
+
+
+def apply_scale(name: str, study: str | None = None, root: str | os.PathLike | None = None) -> list[str]:
+    """Write scale `name` into `params.yaml` (comments and layout kept), so a plain `dvc repro` runs it and
+    params.yaml says what ran; the changed `section.key=value` entries. Undo with `git checkout params.yaml`."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    overlay, path = read_scale(name, study, root), repo_root(root) / "params.yaml"
+    rt = YAML()
+    rt.preserve_quotes, rt.width = True, 4096
+    rt.indent(mapping=2, sequence=4, offset=2)
+    # new floats as PyYAML writes them (1.0e-06): ruamel's 1e-06 reads back as a string in YAML 1.1 (PyYAML, DVC)
+    rt.representer.add_representer(float, lambda r, v: r.represent_scalar("tag:yaml.org,2002:float", _flow(v)))
+    content = rt.load(path.read_text())
+    changed = []
+    for section, values in overlay.items():
+        for key, value in values.items():
+            if isinstance(value, (list, dict)):  # one line, as the rest of params.yaml
+                value = (CommentedSeq if isinstance(value, list) else CommentedMap)(value)
+                value.fa.set_flow_style()
+            if content[section][key] != value:
+                content[section][key] = value
+                changed.append(f"{section}.{key}={_flow(values[key])}")
+    with atomic_path(path) as tmp:
+        with open(tmp, "w") as f:
+            rt.dump(content, f)
+    return changed
