@@ -16,8 +16,8 @@ import scipy.fft
 from ..orientations import mandel_to_voigt, voigt_to_mandel
 
 # %% auto #0
-__all__ = ['DISCRETIZATIONS', 'SOLVERS', 'MAX_CONTRAST', 'ConvergenceError', 'ConductivityResult', 'effective_conductivity',
-           'StiffnessResult', 'effective_stiffness', 'cubic_constants']
+__all__ = ['DISCRETIZATIONS', 'SOLVERS', 'MAX_CONTRAST', 'MIXED_MAX_CONTRAST', 'INNER_MIN_REDUCTION', 'ConvergenceError',
+           'ConductivityResult', 'effective_conductivity', 'StiffnessResult', 'effective_stiffness', 'cubic_constants']
 
 # %% ../../nbs/11_polycrystal.homogenize.ipynb #7d699249
 DISCRETIZATIONS = ("fourier", "willot", "finite_volume")
@@ -232,7 +232,8 @@ def _solve(apply_A, precond, dot, b, *, tol, max_iter, solver, be, restrict=None
     """Batched preconditioned CG / Richardson for A x = b; leading axes (B, L) are independent systems, and
     microstructures (axis 0) whose systems all converged leave the active batch (`restrict(keep)` is called with
     the kept positions so that `apply_A`/`precond` follow). A system has converged when its relative residual is
-    below `tol` and, if given, ⟨r, M⁻¹r⟩ is below `floor` (B, L). Returns x, iterations, residual, converged."""
+    below `tol` (a scalar or per system, (B, L)) and, if given, ⟨r, M⁻¹r⟩ is below `floor` (B, L). Returns x,
+    iterations, residual, converged."""
     torch_ = be.name == "torch"
     if check_every is None:
         check_every = 4 if torch_ else 1
@@ -244,6 +245,7 @@ def _solve(apply_A, precond, dot, b, *, tol, max_iter, solver, be, restrict=None
     scale = be.where(rz > 0, rz, 1.0)
     residual = (rz / scale) ** 0.5
     floor = rz * 0 + (floor if floor is not None else float("inf"))  # (B, L); inf: no floor
+    tol = rz * 0 + tol  # (B, L)
     active = (residual > tol) | (rz > floor)
     iterations = be.zeros(residual.shape)
     out = {"iterations": be.zeros(residual.shape), "residual": residual * 1, "active": active & True}
@@ -262,8 +264,8 @@ def _solve(apply_A, precond, dot, b, *, tol, max_iter, solver, be, restrict=None
                 items = items[act]
                 if len(items) == 0:
                     break
-                x, r, z, p, rz, scale, residual, active, iterations, floor = (
-                    be.take(a, keep) for a in (x, r, z, p, rz, scale, residual, active, iterations, floor))
+                x, r, z, p, rz, scale, residual, active, iterations, floor, tol = (
+                    be.take(a, keep) for a in (x, r, z, p, rz, scale, residual, active, iterations, floor, tol))
                 if restrict is not None:
                     restrict(keep)
             if it == max_iter:
@@ -445,6 +447,7 @@ class ConductivityResult:
     discretization: str
     solver: str
     tol: float
+    inner_dtype: str | None = None  # precision of the CG when it is below `dtype` (iterative refinement), else None
 
 
 def _face_conductivities(K):
@@ -497,9 +500,92 @@ def _energy(e, J):
     return einsum("blx,bmx->blm", e.reshape(B, L, -1), J.reshape(B, L, -1)) / (e[0, 0, 0].numel() if hasattr(e, "numel") else e[0, 0, 0].size)
 
 
+MIXED_MAX_CONTRAST = 1e6
+"Largest λ_max/λ_min at which `inner_dtype='auto'` runs the float64 solve as float32 CG + float64 refinement."
+INNER_MIN_REDUCTION = 1e-7  # smallest relative residual one float32 CG is asked for (its rounding stops it near there)
+
+
+def _conductivity_operator(be, Kf, n, discretization, k0):
+    "A = D*KD, the scalar preconditioner M⁻¹ and the ⟨·,·⟩ of `be`, with operator data that follow the active batch."
+    k = be.asarray(_frequencies(n, discretization), complex_=True)
+    kc = k.conj()
+    w = be.asarray(_half_weights(n))
+    op = {"K": Kf, "P": _scalar_preconditioner(n, discretization, k0, be)}
+
+    def restrict(keep):
+        op["K"], op["P"] = be.take(op["K"], keep), be.take(op["P"], keep)
+
+    def apply_A(phi):  # D* K D φ for φ (B, L, n, n, m)
+        e = be.irfft(k[None, None] * phi[:, :, None], n)
+        return _divergence(kc, be.rfft(be.contract(op["K"], e)))
+
+    return dict(k=k, kc=kc, op=op, restrict=restrict, apply_A=apply_A, precond=lambda r: op["P"] * r,
+                dot=lambda a, b_: be.dot(a, b_, w))
+
+
+def _refine(outer, make_inner, b, *, tol, floor, max_iter, be, be_in, max_steps=20):
+    """Mixed-precision iterative refinement of A x = b (numpy backends): x ← x + d, d from a CG in `be_in`'s
+    (lower) precision on A d = r, and the true residual r = b − A x recomputed in `be`'s precision after every
+    step, so convergence (relative residual ≤ tol and ⟨r, M⁻¹r⟩ ≤ floor, as `_solve`) is judged in full
+    precision. A step that does not halve the residual hands the rest to full-precision CG. Returns x, the
+    total CG iterations, the true relative residual and converged, per system (B, L)."""
+    x = b * 0
+    r = b.copy()
+    rz = outer["dot"](r, outer["precond"](r))
+    scale = np.where(rz > 0, rz, 1.0)
+    target = np.minimum(tol ** 2 * scale, floor)   # the ⟨r, M⁻¹r⟩ every system must reach
+    iterations = np.zeros(rz.shape, dtype=np.int64)
+    low_precision = True
+    for _ in range(max_steps):
+        active = rz > target
+        budget = max_iter - int(iterations.max())
+        if not active.any() or budget <= 0:
+            break
+        norm = np.sqrt(np.where(active, rz, 1.0))[..., None, None, None]     # unit right-hand sides
+        rhs = np.where(active[..., None, None, None], r, 0) / norm                # converged systems: 0, no work
+        needed = np.sqrt(np.where(active, target / np.where(active, rz, 1.0), 1.0))  # relative reduction to go
+        if low_precision:
+            inner = make_inner()
+            rel = np.clip(0.5 * needed, INNER_MIN_REDUCTION, 0.5)
+            d, its, _, _ = _solve(inner["apply_A"], inner["precond"], inner["dot"], be_in.asarray(rhs, complex_=True),
+                                  tol=rel, max_iter=budget, solver="cg", be=be_in, restrict=inner["restrict"])
+        else:
+            full = dict(outer["op"])
+            d, its, _, _ = _solve(outer["apply_A"], outer["precond"], outer["dot"], rhs, tol=needed,
+                                  max_iter=budget, solver="cg", be=be, restrict=outer["restrict"])
+            outer["op"].update(full)
+        x += d.astype(x.dtype) * norm
+        iterations += its
+        r = b - outer["apply_A"](x)
+        rz_new = outer["dot"](r, outer["precond"](r))
+        if low_precision and np.any(active & (rz_new > 0.25 * rz)):  # rounding-limited: continue in full precision
+            low_precision = False
+        rz = rz_new
+    residual = np.sqrt(rz / scale)
+    return x, iterations, residual, (residual <= tol) & (rz <= floor)
+
+
+def _inner_dtype(inner_dtype, dtype, be, solver, contrast) -> str | None:
+    "The CG's precision when it is below `dtype` (then refined in `dtype`), else None; validates `inner_dtype`."
+    if inner_dtype not in ("auto", None, "float32", "float64"):
+        raise ValueError(f"inner_dtype: expected 'auto', None, 'float32' or 'float64', got {inner_dtype!r}")
+    dtype = np.dtype(dtype).name
+    if inner_dtype == "auto":
+        mixed = be.name == "numpy" and dtype == "float64" and solver == "cg" and np.max(contrast) <= MIXED_MAX_CONTRAST
+        return "float32" if mixed else None
+    if inner_dtype is None or inner_dtype == dtype:
+        return None
+    if inner_dtype == "float64":
+        raise ValueError("inner_dtype: 'float64' under dtype='float32' cannot refine anything; use dtype='float64'")
+    if be.name != "numpy" or solver != "cg":
+        raise ValueError("inner_dtype: float32 CG refined in float64 is implemented for device='cpu' and solver='cg'; "
+                         "pass inner_dtype=None")
+    return "float32"
+
+
 def effective_conductivity(kappa, *, tol: float = 1e-6, discretization: str = "fourier", max_iter: int = 1000,
                            device="cpu", solver: str = "cg", return_fields: bool = False, on_fail: str = "raise",
-                           dtype: str = "float64", workers: int | None = None
+                           dtype: str = "float64", workers: int | None = None, inner_dtype: str | None = "auto"
                            ) -> ConductivityResult:
     """Effective conductivity tensor of periodic voxel microstructure(s) `kappa` `(n,n,n,3,3)` or `(b,n,n,n,3,3)`
     (local tensors in the sample frame, numpy or torch), by FFT-accelerated PCG (see the module text)."""
@@ -511,28 +597,25 @@ def effective_conductivity(kappa, *, tol: float = 1e-6, discretization: str = "f
         K = _face_conductivities(be.numpy(K))
     reuss = _reuss_diagonal(K, be)  # (B, 3): lower bounds of κ_eff,ll
     n = K.shape[1]
-    k = be.asarray(_frequencies(n, discretization), complex_=True)
-    kc = k.conj()
-    w = be.asarray(_half_weights(n))
     k0 = (lam_min + lam_max) / 2 if solver == "basic" else np.sqrt(lam_min * lam_max)
     Kf = be.asarray(be.moveaxis(K, (-2, -1), (1, 2)))  # (B, 3, 3, n, n, n)
     del K
-    op = {"K": Kf, "P": _scalar_preconditioner(n, discretization, k0, be)}  # shrink with the active batch
-
-    def restrict(keep):
-        op["K"], op["P"] = be.take(op["K"], keep), be.take(op["P"], keep)
-
-    def apply_A(phi):  # D* K D φ for φ (B, L, n, n, m)
-        e = be.irfft(k[None, None] * phi[:, :, None], n)
-        return _divergence(kc, be.rfft(be.contract(op["K"], e)))
-
-    rhs = -_divergence(kc, be.rfft(Kf))  # −D*(K e_l): row l of K̂ is the current of load case l
+    outer = _conductivity_operator(be, Kf, n, discretization, k0)  # its data shrink with the active batch
+    k = outer["k"]
+    rhs = -_divergence(outer["kc"], be.rfft(Kf))  # −D*(K e_l): row l of K̂ is the current of load case l
     # energy-error floor on ⟨r, M⁻¹r⟩ (see `_solve`): ΔW_l ≤ κ₀⟨r, M⁻¹r⟩/(λ_min N²) ≤ tol·Reuss_l
     floor = be.asarray(tol * (lam_min / k0)[:, None] * reuss * float(n ** 3) ** 2)
-    phi, iterations, residual, converged = _solve(apply_A, lambda r: op["P"] * r, lambda a, b_: be.dot(a, b_, w),
-                                                  rhs, tol=tol, max_iter=max_iter, solver=solver, be=be,
-                                                  restrict=restrict, floor=floor)
-    del rhs, op
+    inner_dtype = _inner_dtype(inner_dtype, dtype, be, solver, lam_max / lam_min)
+    if inner_dtype is None:
+        phi, iterations, residual, converged = _solve(outer["apply_A"], outer["precond"], outer["dot"], rhs,
+                                                      tol=tol, max_iter=max_iter, solver=solver, be=be,
+                                                      restrict=outer["restrict"], floor=floor)
+    else:
+        be_in = _backend(device, inner_dtype, workers)
+        phi, iterations, residual, converged = _refine(
+            outer, lambda: _conductivity_operator(be_in, be_in.asarray(Kf), n, discretization, k0), rhs,
+            tol=tol, floor=floor, max_iter=max_iter, be=be, be_in=be_in)
+    del rhs, outer
     e = be.irfft(k[None, None] * phi[:, :, None], n)  # (B, L, 3, n, n, n) fluctuation
     for l in range(3):
         e[:, l, l] += 1.0
@@ -551,7 +634,7 @@ def effective_conductivity(kappa, *, tol: float = 1e-6, discretization: str = "f
             fields = {key: value[0] for key, value in fields.items()}
     squeeze = (lambda a: a) if batched else (lambda a: a[0])
     return ConductivityResult(squeeze(kappa_eff), squeeze(iterations), squeeze(residual), squeeze(converged),
-                              fields, discretization, solver, tol)
+                              fields, discretization, solver, tol, inner_dtype)
 
 # %% ../../nbs/11_polycrystal.homogenize.ipynb #14025a7a
 @dataclasses.dataclass(frozen=True)
