@@ -23,8 +23,8 @@ from . import microstructure as ms
 # %% auto #0
 __all__ = ['Discretization', 'Tolerance', 'VORONOI_ID', 'EXTRAPOLATION_ID', 'RECORD_CODE', 'load_record', 'VoronoiDatasetParams',
            'ExtrapolationDatasetParams', 'sample_rng', 'pack_microstructure', 'unpack_euler', 'unpack_properties',
-           'make_voronoi_sample', 'extrapolation_cubes', 'n_cubes', 'make_extrapolation_cube', 'voronoi_key',
-           'extrapolation_key', 'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_records']
+           'voronoi_microstructure', 'make_voronoi_sample', 'extrapolation_cubes', 'n_cubes', 'make_extrapolation_cube',
+           'voronoi_key', 'extrapolation_key', 'make_voronoi_dataset', 'make_extrapolation_dataset', 'load_records']
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #a4929601
 Discretization = typing.Literal["fourier", "willot", "finite_volume"]
@@ -119,13 +119,20 @@ def unpack_properties(record):
     return ms.LocalProperties(**{k: (v.item() if v.ndim == 0 else v) for k, v in values.items() if k in fields})
 
 # %% ../../nbs/12_polycrystal.dataset.ipynb #3bab92fe
-def make_voronoi_sample(index: int, params: VoronoiDatasetParams, seed: int) -> dict:
-    "Generate, solve and pack Voronoi sample `index` (conductivity, and stiffness if `index < n_elastic`)."
+def voronoi_microstructure(index: int, params: VoronoiDatasetParams, seed: int):
+    """The draws of Voronoi sample `index`, in order from its own generator: `(labels, euler, props, n_seeds)` (the
+    grain count ~ U{grains_min..grains_max}, the tessellation, orientations, local properties; Al/Ta by parity)."""
     rng = sample_rng(seed, VORONOI_ID, index)
     n_grains = int(rng.integers(params.grains_min, params.grains_max + 1))
     labels = ms.generate_voronoi(params.grid, n_grains, rng=rng, gb_width=params.gb_width or None)
     euler = ms.assign_orientations(labels, rng, method=params.orientation)[0]
     props = ms.sample_local_properties(rng, grain_stiffness="Al" if index % 2 == 0 else "Ta")
+    return labels, euler, props, n_grains
+
+
+def make_voronoi_sample(index: int, params: VoronoiDatasetParams, seed: int) -> dict:
+    "Generate, solve and pack Voronoi sample `index` (conductivity, and stiffness if `index < n_elastic`)."
+    labels, euler, props, n_grains = voronoi_microstructure(index, params, seed)
     record = pack_microstructure(labels, euler, props)
     solve = dict(tol=params.tol, max_iter=params.max_iter, discretization=params.discretization)
     cond = hom.effective_conductivity(ms.conductivity_field(labels, euler, props), **solve)
