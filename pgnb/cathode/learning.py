@@ -14,7 +14,7 @@ from . import analysis, graph
 
 # %% auto #0
 __all__ = ['TARGETS', 'NODE_TYPES', 'EDGE_TYPES', 'NODE_FEATURES', 'particle_graph_table', 'hetero_graph', 'homogeneous_graph',
-           'image_splits', 'GraphScaler', 'node_forward', 'train_node_regressor', 'node_features']
+           'image_splits', 'GraphScaler', 'node_forward', 'train_node_regressor', 'node_model', 'node_features']
 
 # %% ../../nbs/46_cathode.learning.ipynb #7dc66752
 TARGETS = ("soc", "heterogeneity", "polarization")
@@ -141,6 +141,21 @@ def train_node_regressor(model, train: list, val: list, *, lr: float, weight_dec
     return train_graphs(model, train, val, lr=lr, batch_size=batch_size, epochs=max_epochs, patience=patience,
                         seed=seed, loss="mse", optimizer="adamw", weight_decay=weight_decay, clip=clip,
                         val_batch_size=max(len(val), 1), device=device, live=live, forward=node_forward)
+
+# %% ../../nbs/46_cathode.learning.ipynb #48770355
+def node_model(name: str, **hparams) -> tuple[torch.nn.Module, str]:
+    "`(model, 'hetero' or 'homogeneous')`: zoo member `name` built for the per-NMC regression, and its graph form."
+    from pgnb.models.registry import TaskDims, build_model, model_fits
+    forms = {"hetero": TaskDims(input="hetero_graph", level="node", out=len(TARGETS), node_in=1, edge_in=1,
+                                metadata=(NODE_TYPES, EDGE_TYPES), target_node_type="NMC"),
+             "homogeneous": TaskDims(level="node", out=len(TARGETS), node_in=1 + len(NODE_TYPES), edge_in=1)}
+    reasons = []
+    for form, dims in forms.items():
+        fits, reason = model_fits(name, dims)
+        if fits:
+            return build_model(name, dims, **hparams), form
+        reasons.append(f"{form}: {reason}")
+    raise ValueError(f"model {name!r} cannot predict per-NMC states ({'; '.join(reasons)})")
 
 # %% ../../nbs/46_cathode.learning.ipynb #c0b5fb0b
 NODE_FEATURES = ("log_area", "n_NMC", "n_SSE", "n_graphite", "weighted_degree", "n_tpb", "has_tpb",
