@@ -92,16 +92,17 @@ _ROMAN = {"II": 2, "III": 3, "IV": 4, "IVSQ": 4, "V": 5, "VI": 6, "VII": 7, "VII
 
 
 def shannon_radius(species: str | Species, cn: str) -> float:
-    "Ionic radius (Å) of `species` at coordination `cn` (roman numeral); high spin if two spin states."
+    """Ionic radius (Å) of `species` at coordination `cn` (roman numeral); high spin if two spin states. pymatgen's
+    `Species.get_shannon_radius` reads the table; a coordination the table lacks falls back to the nearest one
+    listed (pymatgen raises a KeyError there), which the substitution rules of the families need."""
     sp = Species.from_str(species) if isinstance(species, str) else species
     oxi = sp.oxi_state
-    table = Element(sp.symbol).data.get("Shannon radii", {}).get(str(int(oxi)) if oxi == int(oxi) else str(oxi))
+    table = Element(sp.symbol).data.get("Shannon radii", {}).get(str(int(oxi))) if oxi == int(oxi) else None
     if not table:
         raise KeyError(f"no Shannon radius for {sp} (element {sp.symbol}, oxidation state {oxi})")
     key = cn if cn in table else min(table, key=lambda k: (abs(_ROMAN.get(k, 99) - _ROMAN[cn]), k))
-    spins = table[key]
-    entry = spins.get("High Spin") or next(iter(spins.values()))
-    return float(entry["ionic_radius"])
+    spin = "High Spin" if "High Spin" in table[key] else next(iter(table[key]))
+    return float(sp.get_shannon_radius(key, spin=spin))
 
 # %% ../../nbs/30_li.structures.ipynb #c6e2397f
 CATIONS = ("Mg2+", "Ca2+", "Mn2+", "Fe2+", "Co2+", "Ni2+", "Cu2+", "Zn2+", "Sr2+",
