@@ -243,6 +243,18 @@ def scrub_timestamps(nb: nbformat.NotebookNode, root: str | os.PathLike | None =
     return nb
 
 
+def _merge_streams(outputs: list) -> list:
+    "Consecutive stream outputs of one stream as one (a `print` of several values can arrive in pieces)."
+    merged = []
+    for output in outputs:
+        if (output.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                and merged[-1].name == output.name):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def take_timings(nb: nbformat.NotebookNode) -> list[str]:
     "Remove the stream-output lines starting with `TIME_MARK` from `nb` (in place); those lines, unmarked."
     timings = []
@@ -250,7 +262,7 @@ def take_timings(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type != "code":
             continue
         kept = []
-        for output in cell.outputs:
+        for output in _merge_streams(cell.outputs):
             if output.output_type == "stream":
                 lines = output.text.splitlines(keepends=True)
                 timings += [line[len(TIME_MARK):].rstrip("\n") for line in lines if line.startswith(TIME_MARK)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tiny_repo import make_tiny_repo
+from tiny_repo import ROOT, make_tiny_repo
 
 TINY = {
     "polycrystal_voronoi": dict(n_samples=2, grid=8, grains_min=3, grains_max=5, n_elastic=1, max_iter=500),
@@ -47,3 +47,46 @@ def test_every_dataset_task_twice_gives_the_same_bytes(tmp_path):
     differ = [name for name in first if first[name] != second[name]]
     assert not differ, f"files differ between two runs with the same params: {differ}"
     assert sum(name.endswith(".npz") for name in first) == 2 + 1 + 1 + 1 + 2 + 1
+
+
+def test_dvc_repro_on_a_new_commit_leaves_dvc_lock_unchanged(tmp_path):
+    """The real stages polycrystal_voronoi and polycrystal_pgnn (executed notebook, model weights, metrics,
+    figures, dvclive) at tiny scale under `dvc repro`; dvc.lock is committed and the pipeline forced to rerun on
+    that new commit: dvc.lock is byte-identical (no timestamp, commit, wall time or temporary name in an output)."""
+    import os
+    import subprocess
+    import sys
+    from test_smoke_polycrystal import TINY as POLYCRYSTAL_TINY
+    root = make_tiny_repo(tmp_path / "repo", POLYCRYSTAL_TINY, ["polycrystal"])
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    tiny = {}
+    for name in ("polycrystal_voronoi", "polycrystal_pgnn"):    # the code is the installed package, not a dep here
+        stage = dict(stages[name])
+        stage["deps"] = [d for d in stage.get("deps", []) if not str(d).startswith("pgnb/")]
+        tiny[name] = stage
+    (root / "dvc.yaml").write_text(yaml.safe_dump({"stages": tiny}, sort_keys=False))
+    (root / ".gitignore").write_text((ROOT / ".gitignore").read_text())
+    env = {**os.environ, "PGNB_ROOT": str(root), "OMP_NUM_THREADS": "1", "DVC_NO_ANALYTICS": "1",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+
+    def sh(*args):
+        result = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        return result.stdout + result.stderr
+
+    dvc = [sys.executable, "-m", "dvc"]
+    sh("git", "init", "-q")
+    sh(*dvc, "init", "-q")
+    sh("git", "add", "-A")
+    sh("git", "commit", "-q", "-m", "tiny pipeline")
+    sh(*dvc, "repro", "-q")
+    first = (root / "dvc.lock").read_text()
+    assert "results/polycrystal/pgnn/model.pt" in first and "results/polycrystal/02_pgnn.ipynb" in first
+    sh("git", "add", "-A")
+    sh("git", "commit", "-q", "-m", "dvc.lock of the first run")   # a new HEAD: the rerun runs on another commit
+    log = sh(*dvc, "repro", "-f")
+    second = (root / "dvc.lock").read_text()
+    assert second == first, "dvc.lock changed on a rerun:\n" + sh("git", "diff", "dvc.lock")
+    assert "without encryption" not in log and "KeyboardInterrupt" not in log, log
+    assert "up to date" in sh(*dvc, "status"), sh(*dvc, "status")
