@@ -13,6 +13,7 @@ import math
 import os
 import pkgutil
 import random
+import shutil
 import tempfile
 import typing
 from contextlib import contextmanager
@@ -358,17 +359,18 @@ def select_device(name: str = "auto"):
 # %% ../nbs/00_core.ipynb #a74bb091
 @contextmanager
 def atomic_path(path: str | os.PathLike):
-    "Yield a temporary path beside `path`; on success it is renamed to `path`, on error removed."
+    """Yield a temporary path beside `path`; on success it is renamed to `path`, on error removed. The temporary
+    file has `path`'s own name, in a hidden temporary folder beside it: writers that record the file name (the
+    archive name of `torch.save`) write the same bytes whatever the temporary name."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix or ".tmp")
-    os.close(fd)
+    folder = tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = Path(folder) / path.name
     try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _rounded(value, digits: int, where: str):
