@@ -95,10 +95,12 @@ def test_family_transfer_compares_on_the_same_structures():
     families = ["source"] * 24 + ["target"] * 16
     res = family_transfer(graphs, families, ["target"], "gcn", sizes=[3, 6], seeds=[0, 1, 2], n_val=3, n_test=5,
                           hparams={"hidden": 8}, epochs=2, patience=2, lr=3e-3, finetune_lr=1e-3, batch_size=8, log=None)
-    assert len(res) == 2 * 2 * 3 and set(res.condition) == {"scratch", "transfer"}
+    assert len(res) == (2 * 2 + 1) * 3 and set(res.condition) == {"scratch", "transfer", "zero_shot"}
     assert (res.n_pretrain == 24 - 2).all()                         # the source families minus their validation part
     summary = transfer_summary(res)
     assert list(summary.n_train) == [3, 6] and (summary.n_seeds == 3).all()
+    zero = res[res.condition == "zero_shot"].mae
+    assert summary.mae_zero_shot.iloc[0] == pytest.approx(zero.mean()) and (res[res.condition == "zero_shot"].n_train == 0).all()
     s = res[(res.condition == "scratch") & (res.n_train == 3)].sort_values("seed").mae.to_numpy()
     t = res[(res.condition == "transfer") & (res.n_train == 3)].sort_values("seed").mae.to_numpy()
     assert summary.iloc[0].gain == pytest.approx(s.mean() - t.mean())
