@@ -215,8 +215,7 @@ def train_pgnn(cfg, readouts, device, splits, seed, summary):
                             max_nodes=splits.max_nodes if readout == "flatten" else None)
         clock, t = EpochClock(), time.perf_counter()
         result = L.train_graph_model(model, splits, lr=p.tuned_lr, batch_size=p.tuned_batch_size,
-                                     epochs=p.tuned_epochs, patience=p.patience, seed=seed, device=device, live=clock,
-                                     progress=False)
+                                     epochs=p.tuned_epochs, patience=p.patience, seed=seed, device=device, live=clock)
         seconds = time.perf_counter() - t
         mares = test_mares(lambda s: L.predict_graphs(model, getattr(splits, s), device=device), splits)
         epoch_s = float(np.median(clock.epoch_seconds))

@@ -13,6 +13,7 @@ import torch
 from scipy import ndimage
 from torch_geometric.data import Data
 
+from ..parallel import record_paths
 from . import homogenize as hom
 from .dataset import load_record
 
@@ -380,17 +381,15 @@ class GraphNormalizer:
 # %% ../../nbs/13_polycrystal.graph.ipynb #c44139b0
 def build_dataset(directory: str | Path, target: Target = "conductivity", *, missing_target: str = "error",
                   progress: bool = False, **graph_kwargs) -> list[Data]:
-    "Grain graphs of all records `<directory>/*.npz`, sorted by file name (`graph.key` = the name)."
+    "Grain graphs of the records of dataset folder `directory` in key order (`graph.key` = the record key)."
     from tqdm.auto import tqdm
     _check_target(target)
     if missing_target not in ("error", "skip"):
         raise ValueError(f"missing_target: expected 'error' or 'skip', got {missing_target!r}")
     directory = Path(directory)
-    paths = sorted(directory.glob("*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{directory}: no records (*.npz); run its dataset stage first")
     graphs = []
-    for path in tqdm(paths, desc=f"grain graphs {directory.name}", disable=not progress):
+    for path in tqdm(record_paths(directory, f"polycrystal/{directory.name}"), desc=f"grain graphs {directory.name}",
+                     disable=not progress):
         try:
             record = load_record(path)
         except Exception as e:

@@ -16,13 +16,14 @@ from torch_geometric.loader import DataLoader
 
 from ..core import merge_metrics, params_section, repo_root, write_metrics
 from ..runner import task
-from ..training import FitResult, fit, predict
+from ..parallel import record_paths
+from ..training import FitResult, fit, make_optimizer, predict, train_graphs
 from .dataset import load_record, unpack_euler, unpack_properties
 from .graph import (TABLE1_LOG10_BOUNDS, TARGET_NAMES, GraphNormalizer, build_dataset, graph_targets,
                                    select_features, split_indices)
 
 # %% auto #0
-__all__ = ['SPLITS', 'VOXEL_CHANNELS', 'mare', 'target_short_names', 'mare_dict', 'GraphSplits', 'load_graph_splits', 'make_adam',
+__all__ = ['SPLITS', 'VOXEL_CHANNELS', 'mare', 'target_short_names', 'mare_dict', 'GraphSplits', 'load_graph_splits',
            'train_graph_model', 'predict_graphs', 'voxel_inputs', 'load_voxel_splits', 'train_voxel_model',
            'predict_voxels', 'mare_table', 'parity_figure', 'StudyMetricsParams', 'merge_study_metrics']
 
@@ -131,15 +132,6 @@ def load_graph_splits(directory, target="conductivity", *, seed: int = 0, fracti
     return GraphSplits(*out, normalizer=normalizer, keys=keys)
 
 # %% ../../nbs/14_polycrystal.learning.ipynb #b77d19f4
-def make_adam(parameters, lr: float, weight_decay: float = 0.0) -> torch.optim.Adam:
-    "Adam with fused kernels where this torch build supports them (CPU and CUDA in torch ≥ 2.4), else the default."
-    parameters = list(parameters)
-    try:
-        return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay, fused=True)
-    except (RuntimeError, TypeError, ValueError):  # older torch or an unsupported device/dtype
-        return torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
-
-
 def _check_training(lr, batch_size, epochs, patience):
     if not (isinstance(lr, (int, float)) and lr > 0):
         raise ValueError(f"lr: expected a positive learning rate, got {lr!r}")
@@ -160,19 +152,16 @@ def _mare_metrics(target: str, normalizer: GraphNormalizer | None = None):
 
 def train_graph_model(model: torch.nn.Module, splits: GraphSplits, *, lr: float, batch_size: int, epochs: int,
                       patience: int, seed: int, device="cpu", live=None, weight_decay: float = 0.0,
-                      progress: bool = False, flush_denormal: bool = True) -> FitResult:
-    "Train `model` on `splits.train` with L1 loss, early-stopped on `splits.val`; the model keeps its best weights."
+                      flush_denormal: bool = True) -> FitResult:
+    """Train `model` on `splits.train` with L1 loss (Adam), early-stopped on `splits.val`, with validation MARE per
+    target logged; the model keeps its best weights (the core's `train_graphs`)."""
     _check_training(lr, batch_size, epochs, patience)
     if flush_denormal:
         torch.set_flush_denormal(True)
-    generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(splits.train, batch_size=batch_size, shuffle=True, generator=generator)
-    val_loader = DataLoader(splits.val, batch_size=max(batch_size, 64))
-    model.to(device)
-    target = splits.normalizer.target
-    return fit(model, train_loader, val_loader, loss_fn=torch.nn.L1Loss(),
-               optimizer=make_adam(model.parameters(), lr, weight_decay), max_epochs=epochs, patience=patience,
-               device=device, live=live, metrics_fn=_mare_metrics(target, splits.normalizer), progress=progress)
+    return train_graphs(model, splits.train, splits.val, lr=lr, batch_size=batch_size, epochs=epochs,
+                        patience=patience, seed=seed, loss="l1", weight_decay=weight_decay,
+                        val_batch_size=max(batch_size, 64), device=device, live=live,
+                        metrics_fn=_mare_metrics(splits.normalizer.target, splits.normalizer))
 
 
 def predict_graphs(model: torch.nn.Module, graphs: Sequence[Data], *, device="cpu", batch_size: int = 64,
@@ -213,9 +202,7 @@ def voxel_inputs(record) -> np.ndarray:
 def load_voxel_splits(directory, *, seed: int = 0, fractions=(0.8, 0.1, 0.1), n_samples: int | None = None,
                       target="conductivity"):
     "`(X_train, Y_train, X_val, Y_val, X_test, Y_test)`: voxel inputs (n, 6, g, g, g) and log10 targets (n, 3)."
-    paths = sorted(Path(directory).glob("*.npz"))
-    if not paths:
-        raise FileNotFoundError(f"{directory}: no records (*.npz); run its dataset stage first")
+    paths = record_paths(directory)
     if target == "stiffness":
         paths = [p for p in paths if "stiffness_eff" in np.load(p).files]
     paths = _first(paths, n_samples, str(directory))
@@ -272,7 +259,7 @@ def train_voxel_model(model: torch.nn.Module, X_train, Y_train, X_val, Y_val, *,
     val_loader = _tensor_loader(X_val, Y_val, max(batch_size, 32))
     model = _prepare_voxel_model(model, device, channels_last)
     return fit(model, train_loader, val_loader, loss_fn=torch.nn.L1Loss(),
-               optimizer=make_adam(model.parameters(), lr, weight_decay), max_epochs=epochs, patience=patience,
+               optimizer=make_optimizer(model.parameters(), "adam", lr, weight_decay), max_epochs=epochs, patience=patience,
                device=device, live=live, metrics_fn=_mare_metrics(target), forward=_voxel_forward(channels_last),
                progress=progress)
 
