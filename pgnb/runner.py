@@ -115,12 +115,13 @@ _LITERAL_TYPES = {bool: bool, int: int, float: float, str: str, list: list, tupl
 
 def _inferred_type(value):
     """The annotation a parameters-cell default implies: its type; for a list, the type of its elements
-    when they share one; a number keeps the sign class of its default (> 0, >= 0, any)."""
+    when they share one; a float keeps the sign class of its default (> 0, >= 0, any), an integer with a default >= 0 is >= 0."""
     import pydantic
     kind = _LITERAL_TYPES.get(type(value), typing.Any)
-    if kind in (int, float) and value > 0:
+    if kind is float and value > 0:
         return typing.Annotated[kind, pydantic.Field(gt=0)]
-    if kind in (int, float) and value == 0:
+    # an integer knob's zero is usually meaningful (padding, patience, warm-up epochs): a positive default implies >= 0
+    if kind in (int, float) and value >= 0:
         return typing.Annotated[kind, pydantic.Field(ge=0)]
     if kind is list and value:
         items = {_LITERAL_TYPES.get(type(v), typing.Any) for v in value}

@@ -178,7 +178,7 @@ def test_cli_user_errors_are_one_line(tmp_path):
     one_line_error(pgnb(root, "run", "polycrystal/data", "--set", "resolution_grids=['a']"),
                    "key 'resolution_grids'[0]: expected an integer")
     one_line_error(pgnb(root, "run", "polycrystal/data", "--set", "example_grid=-64"),
-                   "key 'example_grid': input should be greater than 0")
+                   "key 'example_grid': input should be greater than or equal to 0")
     one_line_error(pgnb(root, "run", "polycrystal/data", "--set", "example_grid: 3"), "expected key=value")
     one_line_error(pgnb(root, "make", "li/dataset", "--set", "resolution=0"),
                    "key 'resolution': input should be greater than or equal to 0.05")

@@ -17,13 +17,7 @@ def test_the_overlays_exist():
     assert {"paper", "medium"} <= set(scales())
 
 
-RUNNER_SIGN_CLASS = pytest.mark.xfail(
-    strict=True, raises=ParamsError,
-    reason="polycrystal_pgnn has no schema, and pgnb.runner infers `cnn_padding > 0` from the cell's default 2; "
-           "the paper's padding 0 (Rao & Liu at 64³) needs a schema for the section or a >= 0 inference")
-
-
-@pytest.mark.parametrize("scale", [pytest.param(s, marks=RUNNER_SIGN_CLASS) if s == "paper" else s for s in scales()])
+@pytest.mark.parametrize("scale", scales())
 def test_overlay_keys_exist_and_validate(scale):
     overlay = read_scale(scale)  # key existence, value kinds and the registered schemas
     params = read_params_file()

@@ -42,7 +42,7 @@ class CathodeImagesParams:
     kedge_noise_eV: pydantic.NonNegativeFloat  # per-pixel noise of the Ni K-edge energy
     xray_noise: pydantic.NonNegativeFloat  # noise of the absorption images (optical density units)
     n_steps: pydantic.PositiveInt = 40  # time steps per 1/c_rate hours
-    pixel_step: typing.Literal["newton", "split"] = "newton"  # newton (exact OCV, converges) | split (earlier scheme)
+    pixel_step: typing.Literal["newton"] = "newton"  # the only pixel step (the unconverged split step was removed)
 
     def transport(self, limited: bool = True) -> TransportConfig:
         return TransportConfig(c_rate=self.c_rate, sigma_nmc_S_m=self.sigma_nmc_S_m, g3d_S=self.g3d_S,
