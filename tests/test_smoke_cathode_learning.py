@@ -10,8 +10,10 @@ from tiny_repo import pgnb
 TINY = {"cathode_images": dict(n_images=4, size=128, hold_s=900.0),
         "cathode_segimages": dict(n_images=6, size=64),
         "cathode_segmentation": dict(width=4, crop=32, crops_per_image=2, epochs=2, patience=2),
-        "cathode_gnn": dict(n_splits=2, max_epochs=5, patience=5, hidden=8, edge_hidden=8, rf_trees=10,
-                            phase_source="true")}
+        # the graph baseline swapped to another zoo member by a params change (issue #15)
+        "cathode_gnn": dict(n_splits=2, max_epochs=5, patience=5, rf_trees=10, phase_source="true",
+                            model_hparams=dict(hidden=8, edge_hidden=8, layers=2, dropout=0.1),
+                            graph_baseline="gat", graph_baseline_hparams=dict(hidden=8))}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ TINY = {
     "polycrystal_data": dict(example_grid=16, example_grains=8, resolution_grids=[8, 12], resolution_grains=4, gap_samples=2),
     "polycrystal_pgnn": dict(patience=2, table2_epochs=2, tuned_epochs=2, readouts=["flatten"], readout_epochs=2,
                              ridge_alphas=[1.0], cnn_epochs=1, resnet_widths=[4, 8], resnet_blocks=[1, 1],
-                             resnet_epochs=1),
+                             resnet_epochs=1, zoo_models={"gin": {"hidden": 8}}),   # a zoo member by params
     "polycrystal_selection": dict(model_overrides={"embedding": 8, "node_hidden": 8, "hidden": [8]}, batch_size=4,
                                   epochs=2, patience=2, seeds=[0, 1], node_groups=["II", "IV"],
                                   edge_configs=[["property"], ["thickness", "property"]]),
@@ -93,7 +93,7 @@ def test_pgnn_notebook_runs(tiny_repo):
     out = tiny_repo / "results" / "polycrystal"
     assert (out / "02_pgnn.ipynb").exists()
     metrics = yaml.safe_load((out / "pgnn" / "metrics.json").read_text())
-    for model in ("pgnn", "pgnn_table2", "pgnn_flatten", "ridge", "cnn", "resnet"):
+    for model in ("pgnn", "pgnn_table2", "pgnn_flatten", "zoo_gin", "ridge", "cnn", "resnet"):
         assert set(metrics[model]["test"]["mare"]) == {"kxx", "kyy", "kzz"}, model
     assert metrics["data"]["n_train"] == 4 and metrics["data"]["n_test"] == 1
     assert (out / "pgnn" / "model.pt").exists() and (out / "pgnn" / "model_flatten.pt").exists()
