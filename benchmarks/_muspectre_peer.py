@@ -4,7 +4,7 @@ Usage: python _muspectre_peer.py WORKDIR TOL MAXITER
 Reads WORKDIR/labels.npy (n, n, n) int material labels and WORKDIR/tensors.npy (m, 3, 3) conductivity
 tensors; solves the three load cases E = e_x, e_y, e_z with µSpectre's Newton–CG (Fourier gradient,
 Galerkin projection, CG on the projected equation, as pgnb's 'fourier' scheme) and writes
-WORKDIR/muspectre.json with kappa_eff, the wall time of the solves and the setup time.
+WORKDIR/muspectre.json with kappa_eff, the wall and CPU (process) time of the solves and the setup time.
 """
 import json
 import sys
@@ -32,20 +32,21 @@ def main(workdir: Path, tol: float, maxiter: int) -> None:
     solver.initialise_cell()
     setup_s = time.perf_counter() - t0
     kappa = np.zeros((3, 3))
-    solve_s = 0.0
+    solve_s = solve_cpu_s = 0.0
     # measured with µSpectre 0.27: the flux after solve_load_increment(E) is κ_eff E whatever the previous
     # load (the "increment" sets the macroscopic gradient of this linear problem), so each unit field is passed
     for load, increment in enumerate(np.eye(3)[:, :, None]):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = solver.solve_load_increment(increment)
         solve_s += time.perf_counter() - t0
+        solve_cpu_s += time.process_time() - c0
         if not result.success:
             raise RuntimeError(f"µSpectre did not converge for load case {load}: {result.message}")
         flux = np.asarray(result.stress).reshape(3, -1, order="F")
         kappa[:, load] = flux.mean(axis=1)
     iterations = int(krylov.counter) if hasattr(krylov, "counter") else None
     (workdir / "muspectre.json").write_text(json.dumps(
-        {"kappa_eff": kappa.tolist(), "solve_s": solve_s, "setup_s": setup_s, "n": n,
+        {"kappa_eff": kappa.tolist(), "solve_s": solve_s, "solve_cpu_s": solve_cpu_s, "setup_s": setup_s, "n": n,
          "cg_iterations_total": iterations, "muspectre_version": getattr(msp.version, "description", lambda: "?")()}))
 
 

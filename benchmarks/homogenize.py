@@ -122,8 +122,9 @@ VARIANTS = {"float64": dict(dtype="float64"),                     # default: flo
             "float32": dict(dtype="float32")}
 
 
-def part_muspectre(args) -> None:
+def part_muspectre(args) -> dict:
     python = muspectre_python()
+    records = {}
     if "dataset" in " ".join(args.geometries):
         check_dataset_sample()
     for geometry in args.geometries:
@@ -133,38 +134,46 @@ def part_muspectre(args) -> None:
         else:
             labels, tensors, info = dataset_sample(args.n, args.dataset_index, args.seed, tuple(args.dataset_grains),
                                                    "grain" if geometry == "dataset-grain" else "voxel")
-        compare(args, geometry, info, labels, tensors, python)
+        records[geometry] = compare(args, geometry, info, labels, tensors, python)
+    return records
 
 
-def compare(args, geometry, info, labels, tensors, python) -> None:
+def compare(args, geometry, info, labels, tensors, python) -> dict:
     print(f"\n== (1) κ_eff of one {args.n}³ polycrystal, {geometry}: {info}; pgnb vs µSpectre, tol = {args.tol:g}, "
           f"best of {args.repeats} ==", flush=True)
     kappa = tensors[labels]
     lam = np.linalg.eigvalsh(tensors)
     print(f"contrast λ_max/λ_min = {lam.max() / lam.min():.3g}; load average before: {os.getloadavg()}")
+    record = {"info": info, "n": args.n, "tol": args.tol, "contrast": float(lam.max() / lam.min()),
+              "load_average_before": os.getloadavg(), "pgnb": {}}
     rows = {}
     for workers in sorted({1, os.cpu_count() or 1}):
         for name, options in VARIANTS.items():
             effective_conductivity(kappa[:9, :9, :9], tol=args.tol, workers=workers, **options)  # warm caches
-            best = None
+            times, cpu = [], []
             for _ in range(args.repeats):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 res = effective_conductivity(kappa, tol=args.tol, workers=workers, **options)
-                dt = time.perf_counter() - t0
-                best = dt if best is None else min(best, dt)
-            rows[(workers, name)] = (best, res)
-            print(f"pgnb fourier-CG  workers={workers} {name:12s}: {best:.2f} s, iterations {res.iterations.tolist()}"
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+            best = min(times)
+            rows[(workers, name)] = (best, res, min(cpu))
+            record["pgnb"][f"workers={workers} {name}"] = {
+                "best_s": best, "all_s": times, "best_cpu_s": min(cpu), "all_cpu_s": cpu, "iterations": res.iterations.tolist(), "inner_dtype": res.inner_dtype,
+                "residual_max": float(res.residual.max()), "kappa_eff": res.kappa_eff.tolist()}
+            print(f"pgnb fourier-CG  workers={workers} {name:12s}: {best:.2f} s (CPU {min(cpu):.2f} s), iterations {res.iterations.tolist()}"
                   f"{' (float32 CG)' if res.inner_dtype else ''}, residual ≤ {res.residual.max():.2g}", flush=True)
-    t_pgnb, res = rows[(max(w for w, _ in rows), "float64")]
+    res = rows[(max(w for w, _ in rows), "float64")][1]
     print("pgnb κ_eff / κ_g =\n", np.array2string(res.kappa_eff / KAPPA_GRAIN, precision=6))
     pure = rows[(1, "float64-pure")][1].kappa_eff
     for name in ("float64", "float32"):
-        print(f"pgnb {name} vs float64-pure: max rel. difference "
-              f"{np.abs(rows[(1, name)][1].kappa_eff - pure).max() / np.abs(pure).max():.2e}")
+        rel = np.abs(rows[(1, name)][1].kappa_eff - pure).max() / np.abs(pure).max()
+        record[f"{name}_vs_float64_pure"] = float(rel)
+        print(f"pgnb {name} vs float64-pure: max rel. difference {rel:.2e}")
     if python is None:
         print("µSpectre comparison NOT RUN (see above)")
-        return
-    solve_s = []
+        return record
+    solve_s, solve_cpu_s = [], []
     with tempfile.TemporaryDirectory() as tmp:
         np.save(Path(tmp) / "labels.npy", labels)
         np.save(Path(tmp) / "tensors.npy", tensors)
@@ -173,19 +182,31 @@ def compare(args, geometry, info, labels, tensors, python) -> None:
                                  capture_output=True, text=True)  # µSpectre prints unit warnings on stderr
             if run.returncode != 0:
                 print(f"µSpectre run failed:\n{run.stderr[-2000:]}")
-                return
+                return record
             mu = json.loads((Path(tmp) / "muspectre.json").read_text())
             solve_s.append(mu["solve_s"])
-    t_mu = min(solve_s)
+            solve_cpu_s.append(mu["solve_cpu_s"])
+    t_mu, c_mu = min(solve_s), min(solve_cpu_s)
     k_mu = np.array(mu["kappa_eff"])
     print(f"µSpectre {mu['muspectre_version']} (serial FFT): solves {t_mu:.2f} s (best of {solve_s and len(solve_s)}: "
-          f"{', '.join(f'{t:.2f}' for t in solve_s)}; + {mu['setup_s']:.2f} s setup, {len(tensors)} materials), "
+          f"{', '.join(f'{t:.2f}' for t in solve_s)}; CPU {c_mu:.2f} s; + {mu['setup_s']:.2f} s setup, {len(tensors)} materials), "
           f"CG iterations (3 load cases) {mu['cg_iterations_total']}")
     diff = np.abs(res.kappa_eff - k_mu).max() / np.abs(k_mu).max()
     print(f"agreement: max |κ_pgnb − κ_µSpectre| / max|κ| = {diff:.2e}")
-    for (workers, name), (t, _) in rows.items():
-        print(f"time ratio µSpectre / pgnb ({geometry}, workers={workers}, {name}) = {t_mu / t:.2f}x")
-    print(f"load average after: {os.getloadavg()}", flush=True)
+    record["muspectre"] = {"version": mu["muspectre_version"], "solve_s": solve_s, "best_s": t_mu,
+                           "solve_cpu_s": solve_cpu_s, "best_cpu_s": c_mu,
+                           "setup_s": mu["setup_s"], "materials": len(tensors),
+                           "cg_iterations_total": mu["cg_iterations_total"], "kappa_eff": k_mu.tolist()}
+    record["agreement_float64_vs_muspectre"] = float(diff)
+    record["ratio_muspectre_over_pgnb"], record["cpu_ratio_muspectre_over_pgnb"] = {}, {}
+    for (workers, name), (t, _, c) in rows.items():
+        record["ratio_muspectre_over_pgnb"][f"workers={workers} {name}"] = t_mu / t
+        record["cpu_ratio_muspectre_over_pgnb"][f"workers={workers} {name}"] = c_mu / c
+        print(f"time ratio µSpectre / pgnb ({geometry}, workers={workers}, {name}) = {t_mu / t:.2f}x "
+              f"(CPU time ratio {c_mu / c:.2f}x)")
+    record["load_average_after"] = os.getloadavg()
+    print(f"load average after: {record['load_average_after']}", flush=True)
+    return record
 
 
 def part_contrast(args) -> None:
@@ -274,14 +295,22 @@ def main() -> None:
     parser.add_argument("--dataset-grains", type=int, nargs=2, default=[30, 300], help="paper: 30..300 grains at 64³")
     parser.add_argument("--repeats", type=int, default=3, help="pgnb timings: best of this many (the machine is shared)")
     parser.add_argument("--muspectre-repeats", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="muspectre part: write its numbers as JSON here")
     parser.add_argument("--contrast-n", type=int, default=32)
     parser.add_argument("--grains-contrast", type=int, default=20)
     parser.add_argument("--basic-max-iter", type=int, default=5000)
     parser.add_argument("--gpu-batch", type=int, default=64)
     parser.add_argument("--gpu-chunks", type=int, nargs="+", default=[16, 32, 64])
     args = parser.parse_args()
+    t0 = time.perf_counter()
     for part in args.parts:
-        {"muspectre": part_muspectre, "contrast": part_contrast, "gpu": part_gpu}[part](args)
+        out = {"muspectre": part_muspectre, "contrast": part_contrast, "gpu": part_gpu}[part](args)
+        if part == "muspectre" and args.out is not None:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps({
+                "command": "python " + " ".join(sys.argv), "cpus": os.cpu_count(), "wall_s": time.perf_counter() - t0,
+                "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS",)}, "geometries": out}, indent=2) + "\n")
+            print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -330,6 +330,22 @@ def _eig3_extremes_torch(a):
     return lo, hi
 
 
+def _eig3_extremes_numpy(a):
+    "The numpy twin of `_eig3_extremes_torch` (same closed form, same −1 for matrices that are not positive definite)."
+    a00, a11, a22, a01, a02, a12 = a[..., 0, 0], a[..., 1, 1], a[..., 2, 2], a[..., 0, 1], a[..., 0, 2], a[..., 1, 2]
+    q = (a00 + a11 + a22) / 3
+    p = np.sqrt(((a00 - q) ** 2 + (a11 - q) ** 2 + (a22 - q) ** 2 + 2 * (a01 ** 2 + a02 ** 2 + a12 ** 2)) / 6)
+    det = a00 * (a11 * a22 - a12 ** 2) - a01 * (a01 * a22 - a12 * a02) + a02 * (a01 * a12 - a11 * a02)
+    safe = np.where(p > 0, p, 1.0)
+    b00, b11, b22, b01, b02, b12 = (a00 - q) / safe, (a11 - q) / safe, (a22 - q) / safe, a01 / safe, a02 / safe, a12 / safe
+    r = (b00 * (b11 * b22 - b12 ** 2) - b01 * (b01 * b22 - b12 * b02) + b02 * (b01 * b12 - b11 * b02)) / 2
+    phi = np.arccos(np.clip(r, -1, 1)) / 3
+    hi = np.where(p > 0, q + 2 * p * np.cos(phi), q)
+    lo = np.where(p > 0, q + 2 * p * np.cos(phi + 2 * math.pi / 3), q)
+    positive = (a00 > 0) & (a00 * a11 - a01 ** 2 > 0) & (det > 0)
+    return np.where(positive, np.maximum(lo, np.finfo(a.dtype).tiny), -1.0), hi
+
+
 def _check_tensor_field(a, name: str, m: int, be=None):
     """Validate a field of symmetric positive-definite m×m tensors; return it as float64 `(B, n, n, n, m, m)`
     (numpy, or a torch tensor on the device of a torch backend `be`: checks then run on the device), whether a
@@ -376,11 +392,15 @@ def _check_tensor_field(a, name: str, m: int, be=None):
         lo, hi = _eig3_extremes_torch(a.reshape(B, -1, 3, 3))
         lam_min, lam_max, first = ops["host"](lo.amin(1)), ops["host"](hi.amax(1)), ops["host"](lo.argmin(1))
         del lo, hi
-    elif m == 3:  # all voxels (measured 0.09 s for 64³ on the CPU)
-        lam = ops["eigvalsh"](a.reshape(B, -1, m, m))
-        lo, hi = ops["host"](lam[..., 0]), ops["host"](lam[..., -1])
-        lam_min, lam_max = lo.min(axis=1), hi.max(axis=1)
-        first = lo.argmin(axis=1)
+    elif m == 3:  # closed form on all voxels, eigvalsh at the extreme ones (measured 0.2 s → 0.04 s at 65³)
+        flat = a.reshape(B, -1, m, m)
+        lo, hi = _eig3_extremes_numpy(flat)
+        if (lo <= 0).any():  # not positive definite somewhere: eigvalsh everywhere names the eigenvalue
+            lam = np.linalg.eigvalsh(flat)
+            lo, hi = lam[..., 0], lam[..., -1]
+        first, last, items = lo.argmin(axis=1), hi.argmax(axis=1), np.arange(B)
+        lam_min = np.linalg.eigvalsh(flat[items, first])[:, 0]
+        lam_max = np.linalg.eigvalsh(flat[items, last])[:, -1]
     else:  # 6×6 on the CPU: eigenvalues of the distinct tensors only (few in polycrystals; 5x cheaper)
         lam_min, lam_max, first = np.empty(B), np.empty(B), np.zeros(B, dtype=int)
         for item in range(B):
@@ -488,8 +508,13 @@ def _reuss_diagonal(K, be):
         Kt = K if torch.is_tensor(K) else torch.as_tensor(K, device=be.device)
         mean_inv = torch.linalg.inv(Kt.to(torch.float64).reshape(K.shape[0], -1, 3, 3)).mean(1)
         return torch.linalg.inv(mean_inv).diagonal(dim1=-2, dim2=-1).cpu().numpy()
-    K = np.asarray(K, dtype=np.float64)
-    mean_inv = np.linalg.inv(K.reshape(K.shape[0], -1, 3, 3)).mean(1)
+    K = np.asarray(K, dtype=np.float64).reshape(K.shape[0], -1, 3, 3)
+    # K⁻¹ = adj(K)/det(K) of the symmetric 3×3 tensors, closed form (measured 10x faster than np.linalg.inv here)
+    a, b, c, d, e, f = K[..., 0, 0], K[..., 1, 1], K[..., 2, 2], K[..., 0, 1], K[..., 0, 2], K[..., 1, 2]
+    cof = np.stack([b * c - f * f, e * f - d * c, d * f - b * e, a * c - e * e, d * e - a * f, a * b - d * d])
+    inv_det = 1.0 / (a * cof[0] + d * cof[1] + e * cof[2])
+    m = (cof * inv_det).mean(-1)  # ⟨K⁻¹⟩ as (6, B): 00, 01, 02, 11, 12, 22
+    mean_inv = np.stack([m[[0, 1, 2]], m[[1, 3, 4]], m[[2, 4, 5]]]).transpose(2, 0, 1)
     return np.diagonal(np.linalg.inv(mean_inv), axis1=-2, axis2=-1).copy()
 
 
@@ -546,7 +571,7 @@ def _refine(outer, make_inner, b, *, tol, floor, max_iter, be, be_in, max_steps=
         needed = np.sqrt(np.where(active, target / np.where(active, rz, 1.0), 1.0))  # relative reduction to go
         if low_precision:
             inner = make_inner()
-            rel = np.clip(0.5 * needed, INNER_MIN_REDUCTION, 0.5)
+            rel = np.clip(0.8 * needed, INNER_MIN_REDUCTION, 0.5)  # 0.8: measured fewest iterations (0.5, 1.0: more)
             d, its, _, _ = _solve(inner["apply_A"], inner["precond"], inner["dot"], be_in.asarray(rhs, complex_=True),
                                   tol=rel, max_iter=budget, solver="cg", be=be_in, restrict=inner["restrict"])
         else:
