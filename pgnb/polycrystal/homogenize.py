@@ -554,6 +554,7 @@ def _refine(outer, make_inner, b, *, tol, floor, max_iter, be, be_in, max_steps=
     step, so convergence (relative residual ≤ tol and ⟨r, M⁻¹r⟩ ≤ floor, as `_solve`) is judged in full
     precision. A step that does not halve the residual hands the rest to full-precision CG. Returns x, the
     total CG iterations, the true relative residual and converged, per system (B, L)."""
+    B, L = b.shape[:2]
     x = b * 0
     r = b.copy()
     rz = outer["dot"](r, outer["precond"](r))
@@ -570,10 +571,14 @@ def _refine(outer, make_inner, b, *, tol, floor, max_iter, be, be_in, max_steps=
         rhs = np.where(active[..., None, None, None], r, 0) / norm                # converged systems: 0, no work
         needed = np.sqrt(np.where(active, target / np.where(active, rz, 1.0), 1.0))  # relative reduction to go
         if low_precision:
-            inner = make_inner()
+            # one system per (microstructure, load case): a converged load case leaves the batch on its own
+            inner = make_inner()  # operator data repeated per load case, (B·L, ...)
             rel = np.clip(0.8 * needed, INNER_MIN_REDUCTION, 0.5)  # 0.8: measured fewest iterations (0.5, 1.0: more)
-            d, its, _, _ = _solve(inner["apply_A"], inner["precond"], inner["dot"], be_in.asarray(rhs, complex_=True),
-                                  tol=rel, max_iter=budget, solver="cg", be=be_in, restrict=inner["restrict"])
+            d, its, _, _ = _solve(inner["apply_A"], inner["precond"], inner["dot"],
+                                  be_in.asarray(rhs.reshape(B * L, 1, *rhs.shape[2:]), complex_=True),
+                                  tol=rel.reshape(B * L, 1), max_iter=budget, solver="cg", be=be_in,
+                                  restrict=inner["restrict"])
+            d, its = d.reshape(b.shape), its.reshape(B, L)
         else:
             full = dict(outer["op"])
             d, its, _, _ = _solve(outer["apply_A"], outer["precond"], outer["dot"], rhs, tol=needed,
@@ -638,7 +643,8 @@ def effective_conductivity(kappa, *, tol: float = 1e-6, discretization: str = "f
     else:
         be_in = _backend(device, inner_dtype, workers)
         phi, iterations, residual, converged = _refine(
-            outer, lambda: _conductivity_operator(be_in, be_in.asarray(Kf), n, discretization, k0), rhs,
+            outer, lambda: _conductivity_operator(be_in, np.repeat(be_in.asarray(Kf), 3, axis=0), n, discretization,
+                                                  np.repeat(k0, 3)), rhs,
             tol=tol, floor=floor, max_iter=max_iter, be=be, be_in=be_in)
     del rhs, outer
     e = be.irfft(k[None, None] * phi[:, :, None], n)  # (B, L, 3, n, n, n) fluctuation
