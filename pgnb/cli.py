@@ -169,6 +169,16 @@ HEADLINES = [
              lambda m: abs(_get(m, "graphs_from_unet", "n_tpb", "relative_deviation")) <= 0.10),
     Headline("cathode/gnn", "GNN beats the mean predictor (RMSE)",
              lambda m: str(_get(m, "gnn", "beats_mean_every_target")), "limited predictive capability"),
+    Headline("models/leaderboard", "best zoo member per task vs the study's model",
+             lambda m: "; ".join(f"{task}: {t['best_model']} {-100 * t['margin_relative']:+.0f} % vs {t['paper_model']}"
+                                 f"{' (p<0.05)' if t['significant'] else ''}" for task, t in m["tasks"].items()),
+             "—"),
+    Headline("models/leaderboard", "li transfer (pretrained vs scratch MAE, largest fine-tuning set)",
+             lambda m: (lambda t, n: f"{t[n]['mae_transfer']:.3f} vs {t[n]['mae_scratch']:.3f} eV (n={n[1:]}, "
+                        f"p={t[n]['p_value']:.2f})")(m["transfer"], max((k for k in m["transfer"] if k[1:].isdigit()),
+                                                                         key=lambda k: int(k[1:]))),
+             "transfer helps small sets", lambda m: all(v["gain"] > 0 for k, v in m["transfer"].items()
+                                                          if k[1:].isdigit() and v["significant"])),
 ]
 "The headline numbers `pgnb summary` prints; a step without one is listed as run or not run."
 
@@ -178,8 +188,7 @@ def summary(root: str | os.PathLike | None = None, headlines=HEADLINES) -> str:
     import json
     root = Path(root or repo_root())
     rows, notes = [], []
-    steps = list(runner.find_steps(root))
-    steps += [h.step for h in headlines if h.step not in steps]
+    steps = list(dict.fromkeys([*runner.find_steps(root), *(h.step for h in headlines)]))
     for step in steps:
         path = root / "results" / step / "metrics.json"
         mine = [h for h in headlines if h.step == step]
