@@ -69,7 +69,9 @@ def test_tiny_run_writes_the_h100_summary_layout(tmp_path):
     assert summary["dataset"]["n"] == 24 and summary["dataset"]["solver"]["unconverged"] == 0
     assert set(summary["models"]) == {f"{m}@{s}" for m in ("pgnn_mean", "ridge", "cnn") for s in (0, 1)}
     assert set(h100["models"]["pgnn_mean"]) <= set(summary["models"]["pgnn_mean@0"]) | {"split_seed"}
-    assert summary["summary"]["pgnn_vs_best_baseline"]["best_baseline"] in ("ridge", "cnn")
+    check = summary["summary"]["pgnn_vs_best_baseline"]
+    assert check["best_baseline"] in ("ridge", "cnn") and check["paired_seeds"] == [0, 1]
+    assert 0 <= check["p_10_percent_lower"] <= 1 and 0 <= check["p_lower"] <= 1
     # resume: a second call finds every record and regenerates nothing
     bench.main(args + ["--out", str(tmp_path / "again.json")])
     again = json.loads((tmp_path / "again.json").read_text())
