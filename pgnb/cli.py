@@ -170,8 +170,9 @@ HEADLINES = [
     Headline("cathode/gnn", "GNN beats the mean predictor (RMSE)",
              lambda m: str(_get(m, "gnn", "beats_mean_every_target")), "limited predictive capability"),
     Headline("models/leaderboard", "best zoo member per task vs the study's model",
-             lambda m: "; ".join(f"{task}: {t['best_model']} {-100 * t['margin_relative']:+.0f} % vs {t['paper_model']}"
-                                 f"{' (p<0.05)' if t['significant'] else ''}" for task, t in m["tasks"].items()),
+             lambda m: ", ".join(f"{task.split('_')[0][:5]}/{task.split('_')[-1][:5]} {t['best_model']} "
+                                 f"{-100 * t['margin_relative']:+.0f} %{'*' if t['significant'] else ''}"
+                                 for task, t in m["tasks"].items()) + " (MAE; * p<0.05)",
              "—"),
     Headline("models/leaderboard", "li transfer (pretrained vs scratch MAE, largest fine-tuning set)",
              lambda m: (lambda t, n: f"{t[n]['mae_transfer']:.3f} vs {t[n]['mae_scratch']:.3f} eV (n={n[1:]}, "
