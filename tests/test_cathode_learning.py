@@ -74,11 +74,12 @@ def test_unet_training_is_deterministic(records, attention):
     assert np.array_equal(p1, p2)
 
 
-def _toy_graphs():
+def toy_graphs(n_images: int = 5, size: int = 128):
+    "Heterogeneous particle graphs of `n_images` generated phase maps with noisy NMC K-edge energies."
     out = []
-    for seed in range(5):
+    for seed in range(n_images):
         rng = np.random.default_rng(seed)
-        rec = make_segmentation_image(seed, CathodeSegImagesParams(3, 128, "dense", 1.2, 0.04), seed=11)
+        rec = make_segmentation_image(seed, CathodeSegImagesParams(3, size, "dense", 1.2, 0.04), seed=11)
         energy = np.where(rec["phase"] == 2, 8344.0 + rng.normal(0, 1.0, rec["phase"].shape), np.nan)
         G, table, _ = particle_graph_table(rec["phase"], energy, min_nmc_px=20)
         out.append(hetero_graph(G, table, f"image_{seed}"))
@@ -86,7 +87,7 @@ def _toy_graphs():
 
 
 def test_gnn_training_is_deterministic():
-    graphs = _toy_graphs()
+    graphs = toy_graphs()
     assert all(int(g["NMC"].label_mask.sum()) > 0 for g in graphs)
     scaler = GraphScaler().fit(graphs[:3])
     data = [scaler.transform(g) for g in graphs]

@@ -83,18 +83,12 @@ def test_li_learning_swaps_model_by_params():
 def test_cathode_learning_swaps_model_by_name():
     from torch_geometric.loader import DataLoader
 
-    from pgnb.cathode.learning import (GraphScaler, hetero_graph, homogeneous_graph, node_forward, node_model,
-                                       particle_graph_table, train_node_regressor)
-    from pgnb.cathode.segmentation import CathodeSegImagesParams, make_segmentation_image
+    from pgnb.cathode.learning import GraphScaler, homogeneous_graph, node_forward, node_model, train_node_regressor
     from pgnb.training import predict
 
-    graphs = []
-    for seed in range(4):
-        rng = np.random.default_rng(seed)
-        rec = make_segmentation_image(seed, CathodeSegImagesParams(3, 96, "dense", 1.2, 0.04), seed=11)
-        energy = np.where(rec["phase"] == 2, 8344.0 + rng.normal(0, 1.0, rec["phase"].shape), np.nan)
-        G, table, _ = particle_graph_table(rec["phase"], energy, min_nmc_px=20)
-        graphs.append(hetero_graph(G, table, f"image_{seed}"))
+    from test_cathode_learning import toy_graphs   # tests/ is on sys.path (as for tiny_repo)
+
+    graphs = toy_graphs(n_images=4, size=96)
     assert all(int(g["NMC"].label_mask.sum()) > 0 for g in graphs)
     scaler = GraphScaler().fit(graphs[:2])
     hetero = [scaler.transform(g) for g in graphs]
