@@ -203,8 +203,15 @@ class EpochClock:
         pass
 
 
-def test_mares(predict, splits) -> dict:
-    return {split: {k: 100 * v for k, v in L.mare_dict(*predict(split)).items()} for split in ("val", "test")}
+def test_mares(predict, splits, summary: dict | None = None, key: str | None = None) -> dict:
+    """Validation and test MARE (%) per target of `predict(split) -> (log10 κ true, predicted)`; with `summary`, the
+    test predictions are kept under `summary["test_predictions"][key]` (the Fig. 4 parity panels)."""
+    pairs = {split: predict(split) for split in ("val", "test")}
+    if summary is not None:
+        true, pred = (np.asarray(a, dtype=np.float64) for a in pairs["test"])
+        summary.setdefault("test_predictions", {})[key] = dict(true=np.round(true, 5).tolist(),
+                                                               pred=np.round(pred, 5).tolist())
+    return {split: {k: 100 * v for k, v in L.mare_dict(*pair).items()} for split, pair in pairs.items()}
 
 
 def train_pgnn(cfg, readouts, device, splits, seed, summary):
@@ -218,7 +225,8 @@ def train_pgnn(cfg, readouts, device, splits, seed, summary):
         result = L.train_graph_model(model, splits, lr=p.tuned_lr, batch_size=p.tuned_batch_size,
                                      epochs=p.tuned_epochs, patience=p.patience, seed=seed, device=device, live=clock)
         seconds = time.perf_counter() - t
-        mares = test_mares(lambda s: L.predict_graphs(model, getattr(splits, s), device=device), splits)
+        mares = test_mares(lambda s: L.predict_graphs(model, getattr(splits, s), device=device), splits, summary,
+                           f"pgnn_{readout}@{seed}")
         epoch_s = float(np.median(clock.epoch_seconds))
         summary["models"][f"pgnn_{readout}@{seed}"] = dict(
             preset="tuned", seed=seed, readout=readout, parameters=count_parameters(model), lr=p.tuned_lr,
@@ -279,7 +287,7 @@ def train_baselines(cfg, names, device, splits, samples, seed, summary):
         results = ridge_dual(voxels, targets, p.ridge_alphas, device)
         val = {a: float(np.mean(list(L.mare_dict(*r["val"]).values()))) for a, r in results.items()}
         best = min(val, key=val.get)
-        mares = test_mares(lambda s: results[best][s], splits)
+        mares = test_mares(lambda s: results[best][s], splits, summary, f"ridge@{seed}")
         summary["models"][f"ridge@{seed}"] = dict(seed=seed, alpha=best, val_mare_by_alpha=val,
                                                    seconds=time.perf_counter() - t, mare_percent=mares)
         print(f"ridge: alpha {best}; test MARE % " + ", ".join(f"{k} {v:.3f}" for k, v in mares["test"].items()))
@@ -295,7 +303,8 @@ def train_baselines(cfg, names, device, splits, samples, seed, summary):
         result = L.train_voxel_model(model, voxels["train"], targets["train"], voxels["val"], targets["val"], lr=lr,
                                      batch_size=batch, epochs=epochs, patience=p.patience, seed=seed, device=device,
                                      live=clock)
-        mares = test_mares(lambda s: L.predict_voxels(model, voxels[s], targets[s], device=device), splits)
+        mares = test_mares(lambda s: L.predict_voxels(model, voxels[s], targets[s], device=device), splits, summary,
+                           f"{name}@{seed}")
         summary["models"][f"{name}@{seed}"] = dict(
             seed=seed, parameters=count_parameters(model), lr=lr, batch_size=batch, max_epochs=epochs,
             epochs=result.epochs, best_epoch=result.best_epoch, seconds=time.perf_counter() - t,
@@ -396,7 +405,11 @@ def main(argv=None):
     start = time.perf_counter()
     graphs, samples = generate(cfg, args, device, summary)
     summary["models"] = {}
+    done = resume_seeds(summary, out, readouts, baselines)
     for seed in args.split_seeds or [cfg["base"].seed]:
+        if seed in done:
+            print(f"seed {seed}: kept from {out}", flush=True)
+            continue
         t = time.perf_counter()
         splits = L.load_graph_splits(None, "conductivity", seed=seed, fractions=cfg["pgnn"].fractions, graphs=graphs)
         summary["timings_s"][f"split_normalize@{seed}"] = time.perf_counter() - t
@@ -416,8 +429,47 @@ def main(argv=None):
     return summary
 
 
+def resume_seeds(summary: dict, out: Path, readouts: list[str], baselines: list[str]) -> set[int]:
+    """The seeds whose every model (`readouts`, `baselines`) an earlier run with the same settings and dataset size
+    wrote to `out`: their entries (models, predictions, splits, timings) are copied into `summary` and the seeds
+    skipped, so a long multi-seed run resumes where it was cut."""
+    if not out.exists():
+        return set()
+    old = json.loads(out.read_text())
+    old["test_predictions"] = json.loads(predictions_path(out).read_text()) if predictions_path(out).exists() else {}
+    def learning_settings(settings):  # n_elastic adds stiffness to some records and changes no conductivity record
+        return json.dumps({**settings, "voronoi": {**settings["voronoi"], "n_elastic": None}}, sort_keys=True,
+                          default=float)
+    same = (learning_settings(old["settings"]) == learning_settings(summary["settings"])
+            and old.get("dataset", {}).get("n") == summary["dataset"]["n"])
+    if not same:
+        print(f"{out}: written with other settings; not resumed", flush=True)
+        return set()
+    names = [f"pgnn_{r}" for r in readouts] + [b for b in baselines]
+    seeds = {e["seed"] for e in old.get("models", {}).values()}
+    done = {seed for seed in seeds if all(f"{n}@{seed}" in old["models"] for n in names)}
+    for seed in sorted(done):
+        keys = [f"{n}@{seed}" for n in names]
+        summary["models"].update({k: old["models"][k] for k in keys})
+        summary.setdefault("test_predictions", {}).update(
+            {k: old["test_predictions"][k] for k in keys if k in old.get("test_predictions", {})})
+        summary.setdefault("splits", {})[seed] = old["splits"][str(seed)]
+        summary["timings_s"].update({k: v for k, v in old["timings_s"].items() if k.endswith(f"@{seed}")})
+    return done
+
+
+def predictions_path(out: Path) -> Path:
+    return out.with_name(out.stem + "_test_predictions.json")
+
+
 def write_summary(summary: dict, out: Path):
+    "The summary to `out`; its test predictions, one compact line per model and seed, to `predictions_path(out)`."
     out.parent.mkdir(parents=True, exist_ok=True)
+    summary = dict(summary)
+    predictions = summary.pop("test_predictions", {})
+    with atomic_path(predictions_path(out)) as tmp:
+        tmp.write_text("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(predictions.items()))
+                       + "\n}\n")
     with atomic_path(out) as tmp:
         tmp.write_text(json.dumps(summary, indent=2, default=float) + "\n")
     print(f"wrote {out}", flush=True)
