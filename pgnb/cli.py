@@ -117,6 +117,23 @@ def _max_mare(m, *keys) -> float:
 
 
 _BASELINES = ("cnn", "resnet", "ridge")
+
+
+def _medium_claim(m) -> str:
+    "results/polycrystal/medium (tools/medium.py): the paired test of the paper's ≥ 10 % claim over split seeds."
+    c = m["pgnn_vs_best_baseline"]
+    return (f"{c['best_pgnn']} / {c['best_baseline']} {c['ratio']:.2f}; p(≥10 % lower) {c['p_10_percent_lower']:.2g} "
+            f"over {len(c['paired_seeds'])} seeds")
+
+
+def _medium_ablation(m) -> tuple[str, dict]:
+    "Fig. 6b at the medium scale: the smallest training set and its transferred/reference test MAE (mean over splits)."
+    ablation = m["transfer"]["transfer"]["ablation"]
+    n = min(ablation, key=lambda k: int(k[1:]))
+    return n[1:], {**{name: ablation[n][name]["test"]["mae"]["mean"] for name in ("transferred", "reference")},
+                   "p": ablation[n]["p_paired"]}
+
+
 HEADLINES = [
     Headline("polycrystal/data", "Voronoi samples (grid)", lambda m: f"{_get(m, 'voronoi', 'n_samples')} "
              f"({_get(m, 'voronoi', 'grid')}³)", "5000 (64³)"),
@@ -140,6 +157,12 @@ HEADLINES = [
              "< 2.4 % (EBSD set)",
              lambda m: max(max(_get(m, "extrapolation", "flatten", k, "mare").values())
                            for k in _get(m, "extrapolation", "flatten") if k.startswith("cube")) < 0.024),
+    Headline("polycrystal/medium", "medium scale: PGNN vs best baseline, worst κ", _medium_claim, "≥ 10 % lower",
+             lambda m: m["pgnn_vs_best_baseline"]["p_10_percent_lower"] < 0.05),
+    Headline("polycrystal/medium", "medium scale: Fig. 6b transferred vs reference MAE",
+             lambda m: (lambda n, a: f"{a['transferred']:.3f} vs {a['reference']:.3f} (n={n}, p={a['p']:.2g})")(
+                 *_medium_ablation(m)), "transferred lower",
+             lambda m: _medium_ablation(m)[1]["transferred"] < _medium_ablation(m)[1]["reference"]),
     Headline("gb/database", "STGB states (boundaries)", lambda m: f"{m['n_states']} ({m['n_gbs']})", "5479 (70)"),
     Headline("gb/gbe", "GB energy vs published survey, median |Δ|",
              lambda m: f"{_get(m, 'survey', 'gbe', 'minimum', 'median_abs_rel_diff_pct'):.2f} %", "same potential",
