@@ -14,7 +14,7 @@ The default-scale pipeline of this checkout is left alone: the dvc stages run in
      parity data), `transfer/` (the step's metrics, run tables and figures) and `metrics.json` (the headline
      numbers, the commit, this command and the wall time of each phase), which the study notebooks show next to
      the default-scale results.
-Commit the worktree's HEAD first: uncommitted changes of this checkout are not in it.
+The code that runs is a commit's (`--commit`, default HEAD): uncommitted changes of this checkout are not in it.
 """
 from __future__ import annotations
 
@@ -43,12 +43,14 @@ def run(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def prepare_worktree(workdir: Path) -> str:
-    "A worktree of HEAD at `workdir` (made, or moved to HEAD keeping its dvc outputs) at the medium scale; HEAD's sha."
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+def prepare_worktree(workdir: Path, commit: str) -> str:
+    """A worktree of `commit` at `workdir` (made, or moved to `commit` keeping its dvc outputs: stages whose code
+    changed rerun) at the medium scale; the commit's sha."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, check=True,
                            capture_output=True, text=True).stdout.strip()
-    if dirty:
+    if dirty and commit == "HEAD":
         print(f"[medium] warning: uncommitted changes in {ROOT} are not in the worktree (HEAD {sha[:8]})", flush=True)
     if not (workdir / ".git").exists():
         workdir.parent.mkdir(parents=True, exist_ok=True)
@@ -85,13 +87,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "medium" / "repo",
                         help="git worktree the medium-scale dvc stages run in (kept between runs: resume)")
+    parser.add_argument("--commit", default="HEAD", help="the commit whose code runs (the worktree is checked out there)")
     parser.add_argument("--seeds", default="0,1,2", help="split seeds of the PGNN-vs-baselines comparison")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="CPU worker processes")
     args = parser.parse_args(argv)
     command = "python tools/medium.py" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     workdir = args.workdir.resolve()
     OUT.mkdir(parents=True, exist_ok=True)
-    sha = prepare_worktree(workdir)
+    sha = prepare_worktree(workdir, args.commit)
     seconds = {}
     seconds["pipeline"] = run(["dvc", "repro", "polycrystal_transfer"], workdir)
     seconds["pgnn_vs_baselines"] = run(
