@@ -55,7 +55,8 @@ def prepare_worktree(workdir: Path, commit: str) -> str:
     if not (workdir / ".git").exists():
         workdir.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "worktree", "add", "--detach", str(workdir), sha], cwd=ROOT, check=True)
-    else:
+    elif subprocess.run(["git", "rev-parse", "HEAD"], cwd=workdir, check=True, capture_output=True,
+                        text=True).stdout.strip() != sha:  # same commit: keep its dvc.lock, nothing reruns
         subprocess.run(["git", "checkout", "--force", "--detach", sha], cwd=workdir, check=True)
     run([sys.executable, "tools/scale.py", "medium", "--write"], workdir)
     return sha
