@@ -425,6 +425,9 @@ def main(argv=None):
         summary["summary"] = summarize(summary["models"])   # after every seed: an interrupted run keeps its seeds
         summary["timings_s"]["total"] = time.perf_counter() - start
         write_summary(summary, out)
+    if done:   # every seed kept from `out`: rewrite it with this run's command and dataset folder
+        summary["summary"] = summarize(summary["models"])
+        write_summary(summary, out)
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in summary["timings_s"].items()), flush=True)
     return summary
 

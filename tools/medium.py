@@ -1,6 +1,6 @@
 """The medium-scale polycrystal study (issue #14) end to end on CPU, resumable: rerun the same command to resume.
 
-    python tools/medium.py                 # ≈ 80 min on 2 cores from scratch (see README); results/polycrystal/medium/
+    python tools/medium.py                 # ≈ 97 min on 2 cores from scratch (README); results/polycrystal/medium/
     python tools/medium.py --seeds 0       # one split seed of the PGNN-vs-baselines comparison
 
 The default-scale pipeline of this checkout is left alone: the dvc stages run in a git worktree of HEAD
@@ -12,8 +12,8 @@ The default-scale pipeline of this checkout is left alone: the dvc stages run in
      the 3D ResNet on the same 80/10/10 split for each split seed, and the paired "≥ 10 % lower" test;
   3. collect: results/polycrystal/medium/ gets `pgnn_vs_baselines.json` (+ `_test_predictions.json`, the Fig. 4
      parity data), `transfer/` (the step's metrics, run tables and figures) and `metrics.json` (the headline
-     numbers, the commit, this command and the wall time of each phase), which the study notebooks show next to
-     the default-scale results.
+     numbers, the commit, this command and the wall time of each phase in this invocation: a resumed run counts
+     only its own work), which the study notebooks show next to the default-scale results.
 The code that runs is a commit's (`--commit`, default HEAD): uncommitted changes of this checkout are not in it.
 """
 from __future__ import annotations
@@ -73,7 +73,8 @@ def collect(workdir: Path, sha: str, seconds: dict, command: str) -> dict:
     shutil.copytree(source / "figures", target / "figures")
     bench = json.loads((OUT / BENCHMARK).read_text())
     metrics = dict(
-        scale="medium", commit=sha, command=command, wall_seconds=seconds, cpu_count=os.cpu_count(),
+        scale="medium", commit=sha, command=command, cpu_count=os.cpu_count(),
+        wall_seconds_this_invocation=seconds,  # a resumed run: only its own work
         dataset=bench["dataset"], splits=bench["splits"], pgnn_vs_baselines_seconds=bench["timings_s"],
         test_mare_percent={model: dict(runs=row["runs"], mean=dict(zip(("kxx", "kyy", "kzz"), row["mean"])),
                                        std=dict(zip(("kxx", "kyy", "kzz"), row["std"])) if row["std"] else None)
@@ -88,7 +89,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "medium" / "repo",
                         help="git worktree the medium-scale dvc stages run in (kept between runs: resume)")
-    parser.add_argument("--commit", default="HEAD", help="the commit whose code runs (the worktree is checked out there)")
+    parser.add_argument("--commit", default="HEAD",
+                        help="the commit whose code runs (the worktree is checked out there)")
     parser.add_argument("--seeds", default="0,1,2", help="split seeds of the PGNN-vs-baselines comparison")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="CPU worker processes")
     args = parser.parse_args(argv)
