@@ -62,7 +62,9 @@ def test_dvc_repro_on_a_new_commit_leaves_dvc_lock_unchanged(tmp_path):
     tiny = {}
     for name in ("polycrystal_voronoi", "polycrystal_pgnn"):    # the code is the installed package, not a dep here
         stage = dict(stages[name])
-        stage["deps"] = [d for d in stage.get("deps", []) if not str(d).startswith("pgnb/")]
+        # committed medium-scale results (tools/medium.py) are shown by the notebook when present: not in a tiny repo
+        stage["deps"] = [d for d in stage.get("deps", [])
+                         if not str(d).startswith(("pgnb/", "results/polycrystal/medium/"))]
         tiny[name] = stage
     (root / "dvc.yaml").write_text(yaml.safe_dump({"stages": tiny}, sort_keys=False))
     (root / ".gitignore").write_text((ROOT / ".gitignore").read_text())
