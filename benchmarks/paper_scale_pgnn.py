@@ -405,8 +405,9 @@ def main(argv=None):
     start = time.perf_counter()
     graphs, samples = generate(cfg, args, device, summary)
     summary["models"] = {}
-    done = resume_seeds(summary, out, readouts, baselines)
-    for seed in args.split_seeds or [cfg["base"].seed]:
+    seeds = args.split_seeds or [cfg["base"].seed]
+    done = resume_seeds(summary, out, seeds, readouts, baselines)
+    for seed in seeds:
         if seed in done:
             print(f"seed {seed}: kept from {out}", flush=True)
             continue
@@ -425,21 +426,22 @@ def main(argv=None):
         summary["summary"] = summarize(summary["models"])   # after every seed: an interrupted run keeps its seeds
         summary["timings_s"]["total"] = time.perf_counter() - start
         write_summary(summary, out)
-    if done:   # every seed kept from `out`: rewrite it with this run's command and dataset folder
+    if done == set(seeds):   # every seed kept from `out`: rewrite it with this run's command and dataset folder
         summary["summary"] = summarize(summary["models"])
         write_summary(summary, out)
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in summary["timings_s"].items()), flush=True)
     return summary
 
 
-def resume_seeds(summary: dict, out: Path, readouts: list[str], baselines: list[str]) -> set[int]:
-    """The seeds whose every model (`readouts`, `baselines`) an earlier run with the same settings and dataset size
+def resume_seeds(summary: dict, out: Path, seeds: list[int], readouts: list[str], baselines: list[str]) -> set[int]:
+    """The `seeds` whose every model (`readouts`, `baselines`) an earlier run with the same settings and dataset size
     wrote to `out`: their entries (models, predictions, splits, timings) are copied into `summary` and the seeds
     skipped, so a long multi-seed run resumes where it was cut."""
     if not out.exists():
         return set()
     old = json.loads(out.read_text())
     old["test_predictions"] = json.loads(predictions_path(out).read_text()) if predictions_path(out).exists() else {}
+
     def learning_settings(settings):  # n_elastic adds stiffness to some records and changes no conductivity record
         return json.dumps({**settings, "voronoi": {**settings["voronoi"], "n_elastic": None}}, sort_keys=True,
                           default=float)
@@ -448,9 +450,8 @@ def resume_seeds(summary: dict, out: Path, readouts: list[str], baselines: list[
     if not same:
         print(f"{out}: written with other settings; not resumed", flush=True)
         return set()
-    names = [f"pgnn_{r}" for r in readouts] + [b for b in baselines]
-    seeds = {e["seed"] for e in old.get("models", {}).values()}
-    done = {seed for seed in seeds if all(f"{n}@{seed}" in old["models"] for n in names)}
+    names = [f"pgnn_{r}" for r in readouts] + list(baselines)
+    done = {seed for seed in seeds if all(f"{n}@{seed}" in old.get("models", {}) for n in names)}
     for seed in sorted(done):
         keys = [f"{n}@{seed}" for n in names]
         summary["models"].update({k: old["models"][k] for k in keys})

@@ -126,12 +126,12 @@ def _medium_claim(m) -> str:
             f"over {len(c['paired_seeds'])} seeds")
 
 
-def _medium_ablation(m) -> tuple[str, dict]:
-    "Fig. 6b at the medium scale: the smallest training set and its transferred/reference test MAE (mean over splits)."
+def _medium_ablation(m) -> dict:
+    "Fig. 6b at the medium scale: the smallest training set n, transferred/reference test MAE (split mean), p."
     ablation = m["transfer"]["transfer"]["ablation"]
     n = min(ablation, key=lambda k: int(k[1:]))
-    return n[1:], {**{name: ablation[n][name]["test"]["mae"]["mean"] for name in ("transferred", "reference")},
-                   "p": ablation[n]["p_paired"]}
+    return dict(n=n[1:], p=ablation[n]["p_paired"],
+                **{name: ablation[n][name]["test"]["mae"]["mean"] for name in ("transferred", "reference")})
 
 
 HEADLINES = [
@@ -160,9 +160,8 @@ HEADLINES = [
     Headline("polycrystal/medium", "medium scale: PGNN vs best baseline, worst κ", _medium_claim, "≥ 10 % lower",
              lambda m: m["pgnn_vs_best_baseline"]["p_10_percent_lower"] < 0.05),
     Headline("polycrystal/medium", "medium scale: Fig. 6b transferred vs reference MAE",
-             lambda m: (lambda n, a: f"{a['transferred']:.3f} vs {a['reference']:.3f} (n={n}, p={a['p']:.2g})")(
-                 *_medium_ablation(m)), "transferred lower",
-             lambda m: _medium_ablation(m)[1]["transferred"] < _medium_ablation(m)[1]["reference"]),
+             lambda m: "{transferred:.3f} vs {reference:.3f} (n={n}, p={p:.2g})".format(**_medium_ablation(m)),
+             "transferred lower", lambda m: (a := _medium_ablation(m))["transferred"] < a["reference"]),
     Headline("gb/database", "STGB states (boundaries)", lambda m: f"{m['n_states']} ({m['n_gbs']})", "5479 (70)"),
     Headline("gb/gbe", "GB energy vs published survey, median |Δ|",
              lambda m: f"{_get(m, 'survey', 'gbe', 'minimum', 'median_abs_rel_diff_pct'):.2f} %", "same potential",

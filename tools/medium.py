@@ -27,7 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-from pgnb.core import read_scale
+import yaml
+
+from pgnb.core import atomic_path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "results" / "polycrystal" / "medium"
@@ -81,7 +83,8 @@ def collect(workdir: Path, sha: str, seconds: dict, command: str) -> dict:
                            for model, row in bench["summary"]["table"].items()},
         pgnn_vs_best_baseline=bench["summary"]["pgnn_vs_best_baseline"],
         transfer=json.loads((target / "metrics.json").read_text()))
-    (OUT / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    with atomic_path(OUT / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     return metrics
 
 
@@ -100,10 +103,11 @@ def main(argv=None) -> int:
     sha = prepare_worktree(workdir, args.commit)
     seconds = {}
     seconds["pipeline"] = run(["dvc", "repro", "polycrystal_transfer"], workdir)
+    # the pipeline's records, whose manifest has the elastic ones (the benchmark's own default is none)
+    n_elastic = yaml.safe_load((workdir / "params.yaml").read_text())["polycrystal_voronoi"]["n_elastic"]
     seconds["pgnn_vs_baselines"] = run(
         [sys.executable, "benchmarks/paper_scale_pgnn.py", "--scale", "medium",
-         # the pipeline's records, whose manifest has the elastic ones (the benchmark's own default is none)
-         "--set", f"polycrystal_voronoi.n_elastic={read_scale('medium')['polycrystal_voronoi']['n_elastic']}",
+         "--set", f"polycrystal_voronoi.n_elastic={n_elastic}",
          "--data", str(workdir / "artifacts" / "polycrystal" / "voronoi"), "--readouts", "mean,flatten",
          "--baselines", "ridge,cnn,resnet", "--split-seeds", args.seeds, "--workers", str(args.workers),
          "--out", str(OUT / BENCHMARK)], workdir)
