@@ -200,12 +200,15 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
                 futures = {client.submit(_run_item, func, item, k, p, threads, key=f"pgnb-map-{k}-{os.urandom(4).hex()}",
                                          pure=False): k for item, k, p in pending}
                 for future in as_completed(futures):
-                    if future.status == "finished":
-                        record(future.result())
-                    else:  # the worker process itself died (e.g. killed for memory)
-                        err = future.exception()
-                        record({"key": futures[future], "ok": False, "error": f"{type(err).__name__}: {err}",
-                                "traceback": "".join(traceback.format_exception(err))})
+                    # result(), not a status check: a worker killed right after finishing loses the result and the
+                    # scheduler recomputes it (the rerun finds the record saved and returns at once); only a task
+                    # whose workers kept dying (KilledWorker) or that was cancelled raises here
+                    try:
+                        status = future.result()
+                    except Exception as err:
+                        status = {"key": futures[future], "ok": False, "error": f"{type(err).__name__}: {err}",
+                                  "traceback": "".join(traceback.format_exception(err))}
+                    record(status)
             finally:
                 client.close()
                 if cluster is not None:
