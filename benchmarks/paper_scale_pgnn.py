@@ -374,10 +374,16 @@ def parse_args(argv=None):
                    help="comma list of split/initialisation seeds (default: base.seed)")
     p.add_argument("--data", default=None, help="dataset folder (resumable; default .cache/paper_scale/<scale>)")
     p.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1), help="CPU worker processes")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="split seeds trained at once, each in its own process (CPU; e.g. 3 for 3 seeds on 2 cores)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="intra-op threads of each seed's training (0: CPU count // jobs, at least 1)")
     p.add_argument("--batch", type=int, default=32, help="microstructures per batched GPU solve (CUDA only)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="GPU solver dtype (CPU: float64)")
     p.add_argument("--out", default=None, help="JSON summary path")
     args = p.parse_args(argv)
+    if args.jobs < 1 or args.threads < 0:
+        p.error(f"--jobs must be >= 1 and --threads >= 0, got {args.jobs} and {args.threads}")
     unknown = set(b.strip() for b in args.baselines.split(",") if b.strip()) - {"ridge", "cnn", "resnet"}
     if unknown:
         p.error(f"--baselines: unknown {sorted(unknown)}; expected ridge, cnn, resnet")
@@ -407,22 +413,14 @@ def main(argv=None):
     summary["models"] = {}
     seeds = args.split_seeds or [cfg["base"].seed]
     done = resume_seeds(summary, out, seeds, readouts, baselines)
-    for seed in seeds:
-        if seed in done:
-            print(f"seed {seed}: kept from {out}", flush=True)
-            continue
-        t = time.perf_counter()
-        splits = L.load_graph_splits(None, "conductivity", seed=seed, fractions=cfg["pgnn"].fractions, graphs=graphs)
-        summary["timings_s"][f"split_normalize@{seed}"] = time.perf_counter() - t
-        summary.setdefault("splits", {})[seed] = dict(train=len(splits.train), val=len(splits.val),
-                                                      test=len(splits.test), max_nodes=splits.max_nodes)
-        t = time.perf_counter()
-        train_pgnn(cfg, readouts, device, splits, seed, summary)
-        summary["timings_s"][f"pgnn@{seed}"] = time.perf_counter() - t
-        if baselines:
-            t = time.perf_counter()
-            train_baselines(cfg, baselines, device, splits, samples, seed, summary)
-            summary["timings_s"][f"baselines@{seed}"] = time.perf_counter() - t
+    for seed in sorted(done):
+        print(f"seed {seed}: kept from {out}", flush=True)
+    todo = [seed for seed in seeds if seed not in done]
+    threads = args.threads or max(1, (os.cpu_count() or 1) // min(args.jobs, max(1, len(todo))))
+    summary["host"].update(jobs=args.jobs, threads_per_job=threads)
+    run = partial(run_seed, cfg, readouts, baselines, device, graphs, samples, threads=threads)
+    for part in map_seeds(run, todo, args.jobs):
+        merge_seed(summary, part)
         summary["summary"] = summarize(summary["models"])   # after every seed: an interrupted run keeps its seeds
         summary["timings_s"]["total"] = time.perf_counter() - start
         write_summary(summary, out)
@@ -431,6 +429,52 @@ def main(argv=None):
         write_summary(summary, out)
     print("timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in summary["timings_s"].items()), flush=True)
     return summary
+
+
+def run_seed(cfg, readouts, baselines, device, graphs, samples, seed: int, threads: int) -> dict:
+    """Every model of one split seed with `threads` intra-op threads: its part of the summary (models, test
+    predictions, split sizes, timings), merged by `merge_seed`."""
+    torch.set_num_threads(threads)
+    part = dict(seed=seed, models={}, timings_s={})
+    t = time.perf_counter()
+    splits = L.load_graph_splits(None, "conductivity", seed=seed, fractions=cfg["pgnn"].fractions, graphs=graphs)
+    part["timings_s"][f"split_normalize@{seed}"] = time.perf_counter() - t
+    part["splits"] = dict(train=len(splits.train), val=len(splits.val), test=len(splits.test),
+                          max_nodes=splits.max_nodes)
+    t = time.perf_counter()
+    train_pgnn(cfg, readouts, device, splits, seed, part)
+    part["timings_s"][f"pgnn@{seed}"] = time.perf_counter() - t
+    if baselines:
+        t = time.perf_counter()
+        train_baselines(cfg, baselines, device, splits, samples, seed, part)
+        part["timings_s"][f"baselines@{seed}"] = time.perf_counter() - t
+    return part
+
+
+def map_seeds(run, seeds: list[int], jobs: int):
+    """`run(seed)` for every seed, yielding each result as it finishes: in this process (`jobs` 1), or in `jobs`
+    spawned processes. On 2 CPU cores, 1-thread processes side by side train the 3D CNN ~1.2x faster in total than
+    one process's two intra-op threads (measured, README), and the small PGNN graphs gain more."""
+    if jobs <= 1 or len(seeds) <= 1:
+        yield from map(run, seeds)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    # spawned children import this file by its module name (under pytest: not __main__): make it importable
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    with ProcessPoolExecutor(min(jobs, len(seeds)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(run, seed) for seed in seeds]):
+            yield future.result()
+
+
+def merge_seed(summary: dict, part: dict) -> None:
+    seed = part["seed"]
+    summary["models"].update(part["models"])
+    summary.setdefault("test_predictions", {}).update(part.get("test_predictions", {}))
+    summary.setdefault("splits", {})[seed] = part["splits"]
+    summary["timings_s"].update(part["timings_s"])
 
 
 def resume_seeds(summary: dict, out: Path, seeds: list[int], readouts: list[str], baselines: list[str]) -> set[int]:

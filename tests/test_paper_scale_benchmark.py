@@ -76,3 +76,22 @@ def test_tiny_run_writes_the_h100_summary_layout(tmp_path):
     bench.main(args + ["--out", str(tmp_path / "again.json")])
     again = json.loads((tmp_path / "again.json").read_text())
     assert again["summary"]["table"] == summary["summary"]["table"]
+
+
+def test_seeds_in_parallel_processes_give_the_sequential_results(tmp_path):
+    "--jobs 2 trains the two seeds in two spawned processes: with the same thread count, the same numbers."
+    args = ["--scale", "default", "--workers", "0", "--data", str(tmp_path / "data"), "--baselines", "ridge,cnn",
+            "--readouts", "mean", "--split-seeds", "0,1", "--threads", "1"]
+    for o in TINY:
+        args += ["--set", o]
+    bench.main(args + ["--out", str(tmp_path / "sequential.json")])
+    bench.main(args + ["--out", str(tmp_path / "parallel.json"), "--jobs", "2"])
+    sequential, parallel = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("sequential", "parallel"))
+    assert parallel["host"]["jobs"] == 2 and parallel["host"]["threads_per_job"] == 1
+    assert set(parallel["models"]) == set(sequential["models"]) == {f"{m}@{s}" for m in ("pgnn_mean", "ridge", "cnn")
+                                                                    for s in (0, 1)}
+    for key, entry in sequential["models"].items():
+        assert parallel["models"][key]["mare_percent"] == entry["mare_percent"], key
+    assert parallel["splits"] == sequential["splits"]
+    predictions = [json.loads((tmp_path / f"{n}_test_predictions.json").read_text()) for n in ("sequential", "parallel")]
+    assert predictions[0] == predictions[1]

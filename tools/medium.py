@@ -2,6 +2,7 @@
 
     python tools/medium.py                 # ≈ 100 min on 2 cores from scratch (README); results/polycrystal/medium/
     python tools/medium.py --seeds 0       # one split seed of the PGNN-vs-baselines comparison
+    python tools/medium.py --workdir .cache/medium/timing --out .cache/medium/timing-results   # a timing run
 
 The default-scale pipeline of this checkout is left alone: the dvc stages run in a git worktree of HEAD
 (`--workdir`, default .cache/medium/repo) whose params.yaml gets `params/medium.yaml` written into it
@@ -9,8 +10,9 @@ The default-scale pipeline of this checkout is left alone: the dvc stages run in
   1. `dvc repro polycrystal_transfer` in the worktree: the 2000 Voronoi records (the first 604 with stiffness),
      the Laguerre extrapolation cubes, and the extrapolation (both readouts) and transfer (Fig. 6b ablation) study;
   2. `benchmarks/paper_scale_pgnn.py` on those records: tuned PGNN (mean, flatten), ridge, the Rao & Liu 3D CNN and
-     the 3D ResNet on the same 80/10/10 split for each split seed, and the paired "≥ 10 % lower" test;
-  3. collect: results/polycrystal/medium/ gets `pgnn_vs_baselines.json` (+ `_test_predictions.json`, the Fig. 4
+     the 3D ResNet on the same 80/10/10 split for each split seed, and the paired "≥ 10 % lower" test; the seeds
+     train side by side in `--jobs` 1-thread processes (on 2 cores more work per second than one 2-thread process);
+  3. collect: `--out` (default results/polycrystal/medium/) gets `pgnn_vs_baselines.json` (+ `_test_predictions.json`, the Fig. 4
      parity data), `transfer/` (the step's metrics, run tables and figures) and `metrics.json` (the headline
      numbers, the commit, this command and the wall time of each phase in this invocation: a resumed run counts
      only its own work), which the study notebooks show next to the default-scale results.
@@ -64,18 +66,19 @@ def prepare_worktree(workdir: Path, commit: str) -> str:
     return sha
 
 
-def collect(workdir: Path, sha: str, seconds: dict, command: str) -> dict:
-    "Copy the medium results out of the worktree and write results/polycrystal/medium/metrics.json."
+def collect(workdir: Path, out: Path, sha: str, seconds: dict, command: str) -> dict:
+    "Copy the medium results out of the worktree into `out` and write `out`/metrics.json."
     source = workdir / "results" / "polycrystal" / "transfer"
-    target = OUT / "transfer"
+    target = out / "transfer"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     for name in ("metrics.json", "extrapolation_runs.csv", "ablation_runs.csv"):
         shutil.copy2(source / name, target / name)
     shutil.copytree(source / "figures", target / "figures")
-    bench = json.loads((OUT / BENCHMARK).read_text())
+    bench = json.loads((out / BENCHMARK).read_text())
     metrics = dict(
         scale="medium", commit=sha, command=command, cpu_count=os.cpu_count(),
+        seed_jobs=bench["host"].get("jobs", 1), threads_per_job=bench["host"].get("threads_per_job"),
         wall_seconds_this_invocation=seconds,  # a resumed run: only its own work
         dataset=bench["dataset"], splits=bench["splits"], pgnn_vs_baselines_seconds=bench["timings_s"],
         test_mare_percent={model: dict(runs=row["runs"], mean=dict(zip(("kxx", "kyy", "kzz"), row["mean"])),
@@ -83,7 +86,7 @@ def collect(workdir: Path, sha: str, seconds: dict, command: str) -> dict:
                            for model, row in bench["summary"]["table"].items()},
         pgnn_vs_best_baseline=bench["summary"]["pgnn_vs_best_baseline"],
         transfer=json.loads((target / "metrics.json").read_text()))
-    with atomic_path(OUT / "metrics.json") as tmp:
+    with atomic_path(out / "metrics.json") as tmp:
         tmp.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     return metrics
 
@@ -96,10 +99,14 @@ def main(argv=None) -> int:
                         help="the commit whose code runs (the worktree is checked out there)")
     parser.add_argument("--seeds", default="0,1,2", help="split seeds of the PGNN-vs-baselines comparison")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="CPU worker processes")
+    parser.add_argument("--jobs", type=int, default=3,
+                        help="split seeds trained side by side, one process each (threads: CPU count // jobs, >= 1)")
+    parser.add_argument("--out", type=Path, default=OUT, help="results folder (the committed one by default)")
     args = parser.parse_args(argv)
     command = "python tools/medium.py" + "".join(f" {a}" for a in (argv if argv is not None else sys.argv[1:]))
     workdir = args.workdir.resolve()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
     sha = prepare_worktree(workdir, args.commit)
     seconds = {}
     seconds["pipeline"] = run(["dvc", "repro", "polycrystal_transfer"], workdir)
@@ -110,10 +117,10 @@ def main(argv=None) -> int:
          "--set", f"polycrystal_voronoi.n_elastic={n_elastic}",
          "--data", str(workdir / "artifacts" / "polycrystal" / "voronoi"), "--readouts", "mean,flatten",
          "--baselines", "ridge,cnn,resnet", "--split-seeds", args.seeds, "--workers", str(args.workers),
-         "--out", str(OUT / BENCHMARK)], workdir)
-    metrics = collect(workdir, sha, seconds, command)
+         "--jobs", str(args.jobs), "--out", str(out / BENCHMARK)], workdir)
+    metrics = collect(workdir, out, sha, seconds, command)
     check = metrics["pgnn_vs_best_baseline"]
-    print(f"[medium] wrote {OUT}: {', '.join(f'{k} {v / 60:.1f} min' for k, v in seconds.items())}; best PGNN "
+    print(f"[medium] wrote {out}: {', '.join(f'{k} {v / 60:.1f} min' for k, v in seconds.items())}; best PGNN "
           f"{check['best_pgnn']} / best baseline {check['best_baseline']}: ratio {check['ratio']:.3f}, "
           f"p(>= 10 % lower) {check['p_10_percent_lower']}", flush=True)
     return 0

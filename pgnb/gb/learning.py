@@ -21,10 +21,10 @@ from .regions import SFDMixture, check_sfd
 from .sfd import CUTOFF_CU, SFD_NAMES, SIGMA_CU
 
 # %% auto #0
-__all__ = ['FEATURE_SETS', 'SURVEY_COLUMNS', 'check_feature_sets', 'feature_columns', 'state_features', 'soap_of', 'rf_pipeline',
-           'split_indices', 'regression_scores', 'evaluate_splits', 'curated_sample', 'energy_density_scores',
-           'excess_energy_error', 'cubic_rotations', 'disorientation_deg', 'plane_family', 'read_gb_survey',
-           'match_survey', 'RegionsParams', 'GBEParams', 'EnergyDensityParams']
+__all__ = ['FEATURE_SETS', 'SURVEY_COLUMNS', 'check_feature_sets', 'feature_columns', 'state_features', 'soap_of',
+           'ReproducibleRandomForest', 'rf_pipeline', 'split_indices', 'regression_scores', 'evaluate_splits',
+           'curated_sample', 'energy_density_scores', 'excess_energy_error', 'cubic_rotations', 'disorientation_deg',
+           'plane_family', 'read_gb_survey', 'match_survey', 'RegionsParams', 'GBEParams', 'EnergyDensityParams']
 
 # %% ../../nbs/26_gb.learning.ipynb #a69993c3
 FEATURE_SETS = {   # name -> column prefix in the states table
@@ -87,11 +87,23 @@ def soap_of(atoms, centers, r_cut: float = CUTOFF_CU, n_max: int = 6, l_max: int
     return np.atleast_2d(soap.create(atoms, centers=list(map(int, centers))))
 
 # %% ../../nbs/26_gb.learning.ipynb #06db2fd2
+class ReproducibleRandomForest(RandomForestRegressor):
+    """scikit-learn's random forest, its trees fitted on `n_jobs` threads (each tree has its own seed: deterministic)
+    but its predictions summed on one: with several threads sklearn adds the trees' outputs in the order the threads
+    finish, so the last bits of every prediction (and the study's committed CSVs) changed from run to run."""
+    def predict(self, X):
+        n_jobs, self.n_jobs = self.n_jobs, 1
+        try:
+            return super().predict(X)
+        finally:
+            self.n_jobs = n_jobs
+
+
 def rf_pipeline(seed: int, n_jobs: int = 1, n_estimators: int = 300, min_samples_leaf: int = 1,
                 max_features: float | str = 1.0) -> Pipeline:
     "Random-forest regression as a scikit-learn Pipeline (trees on raw features need no scaling)."
-    return Pipeline([("rf", RandomForestRegressor(n_estimators=n_estimators, min_samples_leaf=min_samples_leaf,
-                                                  max_features=max_features, random_state=seed, n_jobs=n_jobs))])
+    return Pipeline([("rf", ReproducibleRandomForest(n_estimators=n_estimators, min_samples_leaf=min_samples_leaf,
+                                                     max_features=max_features, random_state=seed, n_jobs=n_jobs))])
 
 
 def split_indices(n: int, seed: int, test: float = 0.1, validation: float = 0.2):
