@@ -464,9 +464,23 @@ def map_seeds(run, seeds: list[int], jobs: int):
     here = str(Path(__file__).resolve().parent)
     if here not in sys.path:
         sys.path.insert(0, here)
+    run = PlainPickled(run)
     with ProcessPoolExecutor(min(jobs, len(seeds)), mp_context=multiprocessing.get_context("spawn")) as pool:
         for future in as_completed([pool.submit(run, seed) for seed in seeds]):
             yield future.result()
+
+
+class PlainPickled:
+    """`func` sent to worker processes as plain pickle bytes. Sent as it is, torch's pickler would share every tensor
+    of the thousands of grain graphs through its own file descriptor, and run out of them ("Too many open files")."""
+
+    def __init__(self, func):
+        import pickle
+        self.payload = pickle.dumps(func, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __call__(self, *args):
+        import pickle
+        return pickle.loads(self.payload)(*args)
 
 
 def merge_seed(summary: dict, part: dict) -> None:
