@@ -1,6 +1,6 @@
 """The medium-scale polycrystal study (issue #14) end to end on CPU, resumable: rerun the same command to resume.
 
-    python tools/medium.py                 # ≈ 100 min on 2 cores from scratch (README); results/polycrystal/medium/
+    python tools/medium.py                 # 67 min on 2 cores from scratch (README); results/polycrystal/medium/
     python tools/medium.py --seeds 0       # one split seed of the PGNN-vs-baselines comparison
     python tools/medium.py --workdir .cache/medium/timing --out .cache/medium/timing-results   # a timing run
 
