@@ -156,6 +156,14 @@ def _open_client(workers: int, threads: int, scheduler_address: str):
     return Client(cluster), cluster
 
 
+def _remove_temporary(path: Path) -> None:
+    "A temporary of a killed writer: `atomic_path`'s hidden folder (or a plain file of older runs)."
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | os.PathLike, *,
                   key: Callable[[Any], str] = str, workers: int = 2, threads: int = 1,
                   scheduler_address: str = "", desc: str = "") -> list[Path]:
@@ -175,9 +183,9 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
             print(f"pgnb: record {p} is unreadable ({problem}): making it again", file=sys.stderr)
         if problem is not None:
             pending.append((item, k, str(p)))
-    for _, k, _ in pending:  # temporary files of items a killed run was writing
+    for _, k, _ in pending:  # temporary folders (`atomic_path`) of items a killed run was writing
         for stale in out_dir.glob(f".{k}.npz.*"):
-            stale.unlink()
+            _remove_temporary(stale)
     by_key = dict(zip(keys, items))
     failures = []
     bar = tqdm(total=len(items), initial=len(items) - len(pending), desc=desc or "items", unit="item",
@@ -216,9 +224,9 @@ def map_resumable(func: Callable[[Any], dict], items: Iterable, out_dir: str | o
     finally:
         bar.close()
 
-    for k in keys:  # temporary files of workers killed while saving (every item is finished now)
+    for k in keys:  # temporary folders of workers killed while saving (every item is finished now)
         for stale in out_dir.glob(f".{k}.npz.*"):
-            stale.unlink(missing_ok=True)
+            _remove_temporary(stale)
     failures_path = out_dir / FAILURES_FILE
     if failures:
         failures.sort(key=lambda f: keys.index(f["key"]))
