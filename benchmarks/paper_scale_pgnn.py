@@ -34,6 +34,7 @@ import argparse
 import dataclasses
 import json
 import os
+import pickle
 import sys
 import time
 import types
@@ -475,11 +476,9 @@ class PlainPickled:
     of the thousands of grain graphs through its own file descriptor, and run out of them ("Too many open files")."""
 
     def __init__(self, func):
-        import pickle
         self.payload = pickle.dumps(func, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __call__(self, *args):
-        import pickle
         return pickle.loads(self.payload)(*args)
 
 

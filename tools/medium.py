@@ -12,8 +12,8 @@ The default-scale pipeline of this checkout is left alone: the dvc stages run in
   2. `benchmarks/paper_scale_pgnn.py` on those records: tuned PGNN (mean, flatten), ridge, the Rao & Liu 3D CNN and
      the 3D ResNet on the same 80/10/10 split for each split seed, and the paired "≥ 10 % lower" test; the seeds
      train side by side in `--jobs` 1-thread processes (on 2 cores more work per second than one 2-thread process);
-  3. collect: `--out` (default results/polycrystal/medium/) gets `pgnn_vs_baselines.json` (+ `_test_predictions.json`, the Fig. 4
-     parity data), `transfer/` (the step's metrics, run tables and figures) and `metrics.json` (the headline
+  3. collect: `--out` (default results/polycrystal/medium/) gets `pgnn_vs_baselines.json` (+
+     `_test_predictions.json`, the Fig. 4 parity data), `transfer/` (the step's metrics, run tables and figures) and `metrics.json` (the headline
      numbers, the commit, this command and the wall time of each phase in this invocation: a resumed run counts
      only its own work), which the study notebooks show next to the default-scale results.
 The code that runs is a commit's (`--commit`, default HEAD): uncommitted changes of this checkout are not in it.
@@ -60,8 +60,15 @@ def prepare_worktree(workdir: Path, commit: str) -> str:
         workdir.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "worktree", "add", "--detach", str(workdir), sha], cwd=ROOT, check=True)
     elif subprocess.run(["git", "rev-parse", "HEAD"], cwd=workdir, check=True, capture_output=True,
-                        text=True).stdout.strip() != sha:  # same commit: keep its dvc.lock, nothing reruns
+                        text=True).stdout.strip() != sha:
+        # the worktree's dvc.lock records its medium-scale runs, the commit's the default scale's: keep the
+        # worktree's across the checkout, so that the dataset stages rerun only when their code or params changed
+        # (the transfer step reruns: its outputs are in git, and the checkout put the commit's there)
+        lock = workdir / "dvc.lock"
+        kept = lock.read_bytes() if lock.exists() else None
         subprocess.run(["git", "checkout", "--force", "--detach", sha], cwd=workdir, check=True)
+        if kept is not None:
+            lock.write_bytes(kept)
     run([sys.executable, "tools/scale.py", "medium", "--write"], workdir)
     return sha
 
